@@ -85,9 +85,9 @@ class PolynomialRegressor(RegressorMixin, BaseEstimator):
     ----------
     coef_ : ndarray of shape (n_output_features,)
         Coefficients in the scaled Legendre basis; ``coef_[0]`` multiplies the constant.
-    domain_ : ndarray of shape (n_features_in_, 2)
+    domain_ : ndarray of shape (n_features, 2)
         Range of each input that was mapped onto ``[-1, 1]``.
-    powers_ : ndarray of shape (n_output_features, n_features_in_)
+    powers_ : ndarray of shape (n_output_features, n_features)
         Degree of each input in each basis function (see :func:`graded_powers`).
     gram_ : ndarray of shape (n_output_features, n_output_features) or None
         :math:`\Phi^\top\Phi + \alpha D^\top D` of the training data: the sufficient statistic that

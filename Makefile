@@ -1,0 +1,61 @@
+# The book's commands. Every target creates .venv and installs requirements.txt on first use.
+#   make book   execute the chapters and build the HTML book into _build/html
+#   make test   lint, unit tests, notebook checks (nbval) and the warning-free book build
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+READY := $(VENV)/.requirements-installed
+SANITIZE := tests/nbval_sanitize.cfg
+CHAPTERS := $(sort $(wildcard book/*.ipynb))
+JB_FLAGS := -W -n --keep-going
+
+.PHONY: help book test lint unit notebooks lab execute bench clean distclean
+
+help:
+	@echo "make book      build the HTML book into _build/html (executes every chapter)"
+	@echo "make test      ruff, unit tests, nbval over every chapter, book build with -W -n"
+	@echo "make lab       open JupyterLab on the chapters"
+	@echo "make execute   re-execute every chapter in place (refresh committed outputs)"
+	@echo "make bench     print the benchmarks' speed ratios"
+	@echo "make clean     remove build artefacts (distclean also removes .venv)"
+
+$(READY): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(READY)
+
+book: $(READY)
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+test: lint unit notebooks
+
+lint: $(READY)
+	$(BIN)/ruff check .
+
+# Unit tests, doctests, and the book build test (tests/test_book_build.py).
+unit: $(READY)
+	$(BIN)/python -m pytest --doctest-modules emse tests
+
+# Strict nbval: every committed output must match a fresh run (volatile text is sanitised).
+notebooks: $(READY)
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) \
+		--nbval-cell-timeout=300 -p no:cacheprovider $(CHAPTERS)
+
+lab: $(READY)
+	$(BIN)/jupyter lab book/
+
+execute: $(READY)
+	MPLBACKEND=module://matplotlib_inline.backend_inline \
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $(CHAPTERS)
+
+bench: $(READY)
+	$(BIN)/python bench/bench_core.py
+
+clean:
+	rm -rf _build .pytest_cache .hypothesis .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path "./$(VENV)/*" -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV) *.egg-info
