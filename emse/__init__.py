@@ -10,7 +10,7 @@ Submodules: ``models``, ``objectives``, ``unlearn``, ``optim``, ``metrics``, ``d
 ``baselines``, ``plotting``.
 """
 
-from . import baselines, datasets, metrics, models, objectives, optim, plotting
+from . import baselines, datasets, metrics, models, objectives, optim, plotting, widgets
 from .models import PolynomialRegressor
 from .objectives import critical_mu
 from .unlearn import UnboundedObjectiveError, UnlearningResult, unlearn
@@ -28,5 +28,6 @@ __all__ = [
     "optim",
     "plotting",
     "unlearn",
+    "widgets",
 ]
 __version__ = "0.1.0"

@@ -1,4 +1,9 @@
-"""The book builds with no warning (-W -n --keep-going), offline, into a temporary folder."""
+"""The book builds with no warning (-W -n --keep-going), offline, into a temporary folder.
+
+The test build renders the committed outputs (``execute_notebooks: off``) instead of executing
+every chapter a second time: the nbval run of ``make test`` already checks that the committed
+outputs are exactly what a fresh execution gives. ``make book`` executes the chapters itself.
+"""
 
 import re
 import shutil
@@ -25,9 +30,14 @@ def toc_files():
 def built_book(tmp_path_factory):
     """Build the book once for this module; return the HTML folder."""
     out = tmp_path_factory.mktemp("book")
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config["execute"]["execute_notebooks"] = "off"
+    config_path = out / "_config.yml"
+    config_path.write_text(yaml.safe_dump(config))
     jupyter_book = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
     result = subprocess.run(
-        [jupyter_book, "build", str(ROOT), "--path-output", str(out), "-W", "-n", "--keep-going"],
+        [jupyter_book, "build", str(ROOT), "--config", str(config_path), "--path-output",
+         str(out), "-W", "-n", "--keep-going"],
         capture_output=True, text=True, cwd=ROOT, check=False,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
