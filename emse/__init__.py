@@ -7,10 +7,20 @@ The main entry points are re-exported here::
     result = emse.unlearn(model, X_wanted, y_wanted, X_unwanted, y_unwanted, sigma=1.0)
 
 Submodules: ``models``, ``objectives``, ``unlearn``, ``optim``, ``metrics``, ``datasets``,
-``baselines``, ``plotting``.
+``baselines``, ``plotting``, ``tables``, ``widgets``.
 """
 
-from . import baselines, datasets, metrics, models, objectives, optim, plotting, widgets
+from . import (
+    baselines,
+    datasets,
+    metrics,
+    models,
+    objectives,
+    optim,
+    plotting,
+    tables,
+    widgets,
+)
 from .models import PolynomialRegressor
 from .objectives import critical_mu
 from .unlearn import UnboundedObjectiveError, UnlearningResult, unlearn
@@ -27,6 +37,7 @@ __all__ = [
     "objectives",
     "optim",
     "plotting",
+    "tables",
     "unlearn",
     "widgets",
 ]
