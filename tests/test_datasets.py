@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from emse.datasets import Split, make_contaminated_regression
+from emse import PolynomialRegressor
+from emse.datasets import PAPER_SCENARIOS, Split, make_contaminated_regression, paper_scenario
+from emse.metrics import r2
 
 
 def test_generator_shapes_and_share():
@@ -74,3 +76,78 @@ def test_split_validates_parts():
         Split(X, y, X, y, np.hstack([X, X]), y)
     with pytest.raises(ValueError, match="X_unwanted must hold at least one"):
         Split(X, y, np.empty((0, 1)), np.empty(0), X, y)
+
+
+# --- paper_scenario ---------------------------------------------------------------------------
+
+def _r2_before(split):
+    model = PolynomialRegressor(degree=split.degree).fit(split.X_train, split.y_train)
+    return r2(split.y_wanted, model.predict(split.X_wanted))
+
+
+@pytest.mark.parametrize(("name", "n_wanted", "n_unwanted"), [("A", 140, 60), ("B", 80, 120)])
+def test_paper_scenario_shapes_and_settings(name, n_wanted, n_unwanted):
+    """Sizes follow the scenario's share; degree and sigma are carried on the split."""
+    split = paper_scenario(name)
+    assert split.X_wanted.shape == (n_wanted, 1) and split.y_wanted.shape == (n_wanted,)
+    assert split.X_unwanted.shape == (n_unwanted, 1) and split.y_unwanted.shape == (n_unwanted,)
+    assert split.X_test.shape == (200, 1) and split.y_test.shape == (200,)
+    assert split.degree == 4
+    assert split.sigma == pytest.approx(1 / np.sqrt(2))
+    assert split.X_train.min() >= 0 and split.X_train.max() <= 1
+    assert f"Scenario {name}" in split.description
+
+
+def test_paper_scenario_b_has_more_unwanted_than_wanted():
+    """Scenario B is the one where unwanted points outnumber wanted ones."""
+    assert paper_scenario("B").unwanted_share > 0.5 > paper_scenario("A").unwanted_share
+
+
+@pytest.mark.parametrize("name", ["A", "B"])
+def test_paper_scenario_starts_at_the_papers_before_value(name):
+    """The fit on all data of the default seed has the paper's R² on wanted data, ± 0.03."""
+    assert _r2_before(paper_scenario(name)) == pytest.approx(
+        PAPER_SCENARIOS[name]["paper_before"], abs=0.03)
+
+
+def test_paper_scenario_is_deterministic_per_seed():
+    """Same seed, same data; another seed, other data."""
+    a, b = paper_scenario("A", random_state=7), paper_scenario("A", random_state=7)
+    c = paper_scenario("A", random_state=8)
+    assert_allclose(a.y_train, b.y_train)
+    assert_allclose(a.X_test, b.X_test)
+    assert not np.allclose(a.y_train, c.y_train)
+
+
+def test_paper_scenario_follows_its_process():
+    """Without noise, wanted targets lie on cos(1.5 pi x), unwanted ones on it plus the offset."""
+    split = paper_scenario("A", noise=0.0, offset=0.5)
+    assert_allclose(split.y_wanted, np.cos(1.5 * np.pi * split.X_wanted[:, 0]))
+    assert_allclose(split.y_unwanted, np.cos(1.5 * np.pi * split.X_unwanted[:, 0]) + 0.5)
+
+
+def test_paper_scenario_overrides():
+    """Keywords override share, degree and sigma; offset 0 puts unwanted points on the curve."""
+    split = paper_scenario("B", unwanted_share=0.1, degree=15, sigma=2.0, n_samples=100)
+    assert split.X_unwanted.shape == (10, 1) and split.degree == 15 and split.sigma == 2.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"name": "C"}, ValueError, "name must be one of"),
+        ({"name": 1}, ValueError, "name must be one of"),
+        ({"offset": float("nan")}, ValueError, "offset must be a finite real number"),
+        ({"offset": "1"}, ValueError, "offset must be a finite real number"),
+        ({"degree": -1}, ValueError, "degree must be an integer >= 0"),
+        ({"degree": 2.5}, ValueError, "degree must be an integer >= 0"),
+        ({"sigma": 0.3}, ValueError, "sigma must be greater than"),
+        ({"unwanted_share": 1.0}, ValueError, "unwanted_share must leave"),
+        ({"noise": -0.1}, ValueError, "noise must be a finite number >= 0"),
+    ],
+)
+def test_paper_scenario_bad_arguments(kwargs, error, message):
+    """Bad arguments are refused by name."""
+    kwargs = {"name": "A", **kwargs}
+    with pytest.raises(error, match=message):
+        paper_scenario(kwargs.pop("name"), **kwargs)
