@@ -42,8 +42,10 @@ __all__ = [
     "critical_mu",
     "emse_mu",
     "emse_mu_hessian",
+    "emse_mu_residual_grad",
     "emse_mu_value_and_grad",
     "emse_sigma",
+    "emse_sigma_residual_grad",
     "emse_sigma_value_and_grad",
     "gaussian_density",
     "unwanted_sigma_loss",
@@ -159,6 +161,93 @@ def emse_sigma(r_wanted, r_unwanted, sigma: float, lam: float = 1.0) -> float:
     sigma = check_sigma(sigma)
     lam = check_nonnegative(lam, "lam")
     return float(np.sum(r_w**2) + np.sum(_unwanted_loss(r_u, sigma, lam)))
+
+
+def emse_mu_residual_grad(r_wanted, r_unwanted, mu: float):
+    r"""EMSE_μ and its derivatives with respect to the residuals.
+
+    For a model that is not linear in its parameters (a neural network, chapter 6), the
+    gradient with respect to the parameters is the chain rule
+    :math:`\nabla_\theta = -J_w^\top \partial_{r_w} - J_u^\top \partial_{r_u}`, with
+    :math:`J` the Jacobian of the model's outputs; this function supplies the two
+    :math:`\partial_r` factors,
+
+    .. math::
+
+        \frac{\partial\,\mathrm{EMSE}_\mu}{\partial r_i} = \frac{2 r_i}{n_w}, \qquad
+        \frac{\partial\,\mathrm{EMSE}_\mu}{\partial r_j} = -\frac{2\mu\, r_j}{n_u} .
+
+    Parameters
+    ----------
+    r_wanted : array-like of shape (n_w,)
+        Residuals :math:`y - f_\theta(x)` on the wanted data.
+    r_unwanted : array-like of shape (n_u,)
+        Residuals on the unwanted data.
+    mu : float
+        Weight of the unwanted term, ``>= 0``.
+
+    Returns
+    -------
+    value : float
+        As :func:`emse_mu`.
+    grad_wanted : ndarray of shape (n_w,)
+        Derivative with respect to each wanted residual.
+    grad_unwanted : ndarray of shape (n_u,)
+        Derivative with respect to each unwanted residual.
+    """
+    r_w = _residuals(r_wanted, "r_wanted")
+    r_u = _residuals(r_unwanted, "r_unwanted")
+    return _mu_residual_grad(r_w, r_u, check_nonnegative(mu, "mu"))
+
+
+def _mu_residual_grad(r_w, r_u, mu):
+    """EMSE_mu and its residual derivatives on checked arrays."""
+    value = np.mean(r_w**2) - mu * np.mean(r_u**2)
+    return float(value), 2.0 / r_w.size * r_w, -2.0 * mu / r_u.size * r_u
+
+
+def emse_sigma_residual_grad(r_wanted, r_unwanted, sigma: float, lam: float = 1.0):
+    r"""EMSE_σ and its derivatives with respect to the residuals.
+
+    .. math::
+
+        \frac{\partial\,\mathrm{EMSE}_\sigma}{\partial r_i} = 2 r_i, \qquad
+        \frac{\partial\,\mathrm{EMSE}_\sigma}{\partial r_j}
+        = -2\lambda\,\frac{r_j\,\varphi_\sigma(r_j)}{1-\varphi_\sigma(r_j)} ,
+
+    the factors of the chain rule for models that are not linear in their parameters (see
+    :func:`emse_mu_residual_grad`).
+
+    Parameters
+    ----------
+    r_wanted : array-like of shape (n_w,)
+        Residuals on the wanted data.
+    r_unwanted : array-like of shape (n_u,)
+        Residuals on the unwanted data.
+    sigma : float
+        Noise scale σ, ``> 1/sqrt(2*pi)``.
+    lam : float, default=1.0
+        Weight λ of the unwanted term, ``>= 0``.
+
+    Returns
+    -------
+    value : float
+        As :func:`emse_sigma`.
+    grad_wanted : ndarray of shape (n_w,)
+        Derivative with respect to each wanted residual.
+    grad_unwanted : ndarray of shape (n_u,)
+        Derivative with respect to each unwanted residual.
+    """
+    r_w = _residuals(r_wanted, "r_wanted")
+    r_u = _residuals(r_unwanted, "r_unwanted")
+    return _sigma_residual_grad(r_w, r_u, check_sigma(sigma), check_nonnegative(lam, "lam"))
+
+
+def _sigma_residual_grad(r_w, r_u, sigma, lam):
+    """EMSE_sigma and its residual derivatives on checked arrays."""
+    density = _density(r_u, sigma)
+    value = np.sum(r_w**2) + np.sum(_unwanted_loss(r_u, sigma, lam))
+    return float(value), 2.0 * r_w, -2.0 * lam * r_u * density / (1.0 - density)
 
 
 def _check_design(theta, Phi_wanted, y_wanted, Phi_unwanted, y_unwanted):

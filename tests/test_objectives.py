@@ -183,3 +183,79 @@ def test_objectives_do_not_modify_inputs(design):
     emse_mu_hessian(data[0], data[2], 0.3)
     for original, copy in zip((theta, *data), copies, strict=True):
         assert_allclose(original, copy)
+
+
+def test_residual_grads_give_the_values_of_the_value_functions():
+    """The residual-level functions return emse_mu and emse_sigma as their value."""
+    rng = np.random.default_rng(11)
+    r_w, r_u = rng.standard_normal(7), rng.standard_normal(4)
+    from emse.objectives import emse_mu_residual_grad, emse_sigma_residual_grad
+
+    assert emse_mu_residual_grad(r_w, r_u, mu=0.3)[0] == pytest.approx(emse_mu(r_w, r_u, 0.3))
+    assert emse_sigma_residual_grad(r_w, r_u, sigma=1.3, lam=0.7)[0] == pytest.approx(
+        emse_sigma(r_w, r_u, sigma=1.3, lam=0.7))
+
+
+@pytest.mark.parametrize("which", ["mu", "sigma"])
+def test_residual_grads_match_finite_differences(which):
+    """d/dr_w and d/dr_u equal central differences of the value."""
+    from emse.objectives import emse_mu_residual_grad, emse_sigma_residual_grad
+
+    rng = np.random.default_rng(5)
+    r_w, r_u = rng.standard_normal(6), 2.0 * rng.standard_normal(5)
+    if which == "mu":
+        def f(r_w, r_u):
+            return emse_mu_residual_grad(r_w, r_u, mu=0.4)
+    else:
+        def f(r_w, r_u):
+            return emse_sigma_residual_grad(r_w, r_u, sigma=0.9, lam=1.7)
+    _, g_w, g_u = f(r_w, r_u)
+    numeric_w = approx_fprime(r_w, lambda r: f(r, r_u)[0], 1e-7)
+    numeric_u = approx_fprime(r_u, lambda r: f(r_w, r)[0], 1e-7)
+    assert_allclose(g_w, numeric_w, rtol=1e-5, atol=1e-5)
+    assert_allclose(g_u, numeric_u, rtol=1e-5, atol=1e-5)
+
+
+def test_residual_grads_and_chain_rule_give_parameter_gradients(design):
+    """-Phi^T dEMSE/dr is the parameter gradient of the linear model."""
+    from emse.objectives import emse_mu_residual_grad, emse_sigma_residual_grad
+
+    theta, Phi_w, y_w, Phi_u, y_u = design
+    r_w, r_u = y_w - Phi_w @ theta, y_u - Phi_u @ theta
+    _, g_w, g_u = emse_mu_residual_grad(r_w, r_u, mu=0.3)
+    expected = emse_mu_value_and_grad(theta, Phi_w, y_w, Phi_u, y_u, mu=0.3)[1]
+    assert_allclose(-(Phi_w.T @ g_w) - Phi_u.T @ g_u, expected, rtol=1e-12, atol=1e-12)
+    _, g_w, g_u = emse_sigma_residual_grad(r_w, r_u, sigma=1.1, lam=0.5)
+    expected = emse_sigma_value_and_grad(theta, Phi_w, y_w, Phi_u, y_u, sigma=1.1, lam=0.5)[1]
+    assert_allclose(-(Phi_w.T @ g_w) - Phi_u.T @ g_u, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda f: f[0]([1.0], [1.0], mu=-1.0), ValueError, "mu must be a finite number"),
+        (lambda f: f[0]([], [1.0], mu=0.1), ValueError, "r_wanted must hold at least one"),
+        (lambda f: f[0]([1.0], [np.nan], mu=0.1), ValueError, "r_unwanted"),
+        (lambda f: f[1]([1.0], [1.0], sigma=0.3), ValueError, "sigma must be greater"),
+        (lambda f: f[1]([1.0], [1.0], sigma=1.0, lam=None), TypeError, "lam must be a real"),
+        (lambda f: f[1]([[1.0, 2.0]], [1.0], sigma=1.0), ValueError, "r_wanted must be 1-D"),
+    ],
+)
+def test_residual_grads_bad_input_raises_naming_the_argument(call, error, message):
+    """The residual-level functions check their inputs like the value functions."""
+    from emse.objectives import emse_mu_residual_grad, emse_sigma_residual_grad
+
+    with pytest.raises(error, match=message):
+        call((emse_mu_residual_grad, emse_sigma_residual_grad))
+
+
+def test_residual_grads_do_not_modify_inputs():
+    """Residual arrays come back untouched."""
+    from emse.objectives import emse_mu_residual_grad, emse_sigma_residual_grad
+
+    r_w, r_u = np.array([0.5, -1.0]), np.array([0.1, 2.0])
+    copies = r_w.copy(), r_u.copy()
+    emse_mu_residual_grad(r_w, r_u, mu=0.5)
+    emse_sigma_residual_grad(r_w, r_u, sigma=1.0)
+    assert_allclose(r_w, copies[0])
+    assert_allclose(r_u, copies[1])
