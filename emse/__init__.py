@@ -7,12 +7,13 @@ The main entry points are re-exported here::
     result = emse.unlearn(model, X_wanted, y_wanted, X_unwanted, y_unwanted, sigma=1.0)
 
 Submodules: ``models``, ``objectives``, ``unlearn``, ``optim``, ``metrics``, ``datasets``,
-``baselines``, ``plotting``, ``tables``, ``widgets``.
+``baselines``, ``plotting``, ``tables``, ``widgets``, ``explorers``.
 """
 
 from . import (
     baselines,
     datasets,
+    explorers,
     metrics,
     models,
     objectives,
@@ -32,6 +33,7 @@ __all__ = [
     "baselines",
     "critical_mu",
     "datasets",
+    "explorers",
     "metrics",
     "models",
     "objectives",
