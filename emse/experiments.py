@@ -1,0 +1,348 @@
+r"""The comparison experiment of chapters 3 and 4: every method on one split, and over seeds.
+
+One experiment starts from the model trained on all data of a :class:`emse.datasets.Split` and
+evaluates, with :func:`emse.metrics.evaluate`, the five rows of the book's comparison table
+(:data:`METHODS`):
+
+``"all data"``
+    the least-squares polynomial fitted on wanted and unwanted data together (before unlearning);
+``"EMSE_sigma"``
+    :func:`emse.unlearn` with the likelihood form, minimised by L-BFGS;
+``"EMSE_mu"``
+    the weighted form at the weight :math:`\mu \in [0, \mu^*)` of a grid that maximises Fair R²
+    on the training data (:func:`best_mu`), solved in closed form;
+``"gradient descent"``
+    the likelihood form minimised by plain gradient descent, the optimiser the paper describes,
+    with the step :math:`1/L` that cannot diverge and a fixed budget of iterations;
+``"oracle"``
+    retraining on the wanted data only (:func:`emse.baselines.retrain`), exact unlearning.
+
+:func:`compare_methods` runs them on one split, :func:`compare_over_seeds` on one split per seed,
+and :func:`summarize` reduces the per-seed rows to a mean and a standard deviation. The rows are
+plain dictionaries ready for :class:`emse.tables.Table`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+
+from ._validation import check_fitted_model, check_positive_int, check_sigma
+from .baselines import retrain
+from .datasets import Split
+from .metrics import METRIC_NAMES, evaluate
+from .models import PolynomialRegressor
+from .objectives import critical_mu
+from .tables import Table
+from .unlearn import UnlearningResult, unlearn
+
+__all__ = [
+    "METHODS",
+    "Comparison",
+    "best_mu",
+    "compare_methods",
+    "compare_over_seeds",
+    "descent_path",
+    "summarize",
+    "sweep",
+]
+
+#: Row labels of the comparison table, in display order.
+METHODS = ("all data", "EMSE_sigma", "EMSE_mu", "gradient descent", "oracle")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What :func:`compare_methods` returns.
+
+    Attributes
+    ----------
+    split : emse.datasets.Split
+        The data.
+    models : dict of str to PolynomialRegressor
+        One fitted model per entry of :data:`METHODS`, in that order.
+    results : dict of str to UnlearningResult
+        The runs behind ``"EMSE_sigma"``, ``"EMSE_mu"`` and ``"gradient descent"``.
+    rows : list of dict
+        One row per method: ``{"method": label, **evaluate(model, split)}``.
+    sigma : float
+        The EMSE_σ scale used.
+    mu : float
+        The weight chosen for ``"EMSE_mu"``.
+    mu_star : float
+        The critical weight μ* of the split and the model trained on all data.
+    """
+
+    split: Split
+    models: dict
+    results: dict
+    rows: list
+    sigma: float
+    mu: float
+    mu_star: float
+
+    def table(self, metrics: Sequence[str] = METRIC_NAMES, *, caption: str = "") -> Table:
+        """The rows as a :class:`emse.tables.Table` with the columns ``metrics``."""
+        return Table(self.rows, ["method", *_check_metrics(metrics)], caption=caption)
+
+
+def _check_metrics(metrics) -> list[str]:
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    unknown = [m for m in metrics if m not in METRIC_NAMES]
+    if not metrics or unknown:
+        raise ValueError(f"metrics must be names from {METRIC_NAMES}; got {metrics!r}.")
+    return metrics
+
+
+def _check_split(split) -> Split:
+    if not isinstance(split, Split):
+        raise TypeError(f"split must be an emse.datasets.Split; got {type(split).__name__}.")
+    return split
+
+
+def _resolve(value, split: Split, name: str):
+    """An explicit argument, else the split's scenario value, else an error naming both."""
+    where = "split.degree" if name == "degree" else f"split.settings[{name!r}]"
+    if value is None:
+        value = split.degree if name == "degree" else split.settings.get(name)
+    if value is None:
+        raise ValueError(f"{name} must be given as an argument or by {where}; got None for "
+                         f"both.")
+    return value
+
+
+def best_mu(model, split: Split, *, n_grid: int = 50,
+            criterion: str = "fair_r2") -> tuple[float, float]:
+    r"""The EMSE_μ weight, on a grid below μ*, that maximises a metric.
+
+    The grid is :math:`\mu_k = \mu^* k / n` for :math:`k = 0, \dots, n-1`; each minimiser is
+    found in closed form. :math:`\mu = 0` is on the grid and gives retraining on the wanted data,
+    so the chosen weight is never worse than the oracle by the criterion.
+
+    Parameters
+    ----------
+    model : fitted PolynomialRegressor
+        The model trained on all data.
+    split : emse.datasets.Split
+        The data.
+    n_grid : int, default=50
+        Number of weights tried, ``>= 1``.
+    criterion : str, default="fair_r2"
+        A key of :data:`emse.metrics.METRIC_NAMES` to maximise. The default uses training data
+        only; ``"r2_test"`` would choose the weight on the test set.
+
+    Returns
+    -------
+    mu : float
+        The best weight of the grid (the first one on ties).
+    mu_star : float
+        The critical weight of ``model`` and ``split``.
+    """
+    check_fitted_model(model)
+    split = _check_split(split)
+    n_grid = check_positive_int(n_grid, "n_grid")
+    if not isinstance(criterion, str) or criterion not in METRIC_NAMES:
+        raise ValueError(f"criterion must be one of {METRIC_NAMES}; got {criterion!r}.")
+    mu_star = critical_mu(model, split.X_wanted, split.X_unwanted)
+    grid = mu_star * np.arange(n_grid) / n_grid
+    scores = [evaluate(_unlearn_mu(model, split, mu).model, split)[criterion] for mu in grid]
+    return float(grid[int(np.argmax(scores))]), float(mu_star)
+
+
+def _unlearn_mu(model, split: Split, mu: float) -> UnlearningResult:
+    return unlearn(model, split.X_wanted, split.y_wanted, split.X_unwanted, split.y_unwanted,
+                   objective="mu", mu=float(mu), method="newton")
+
+
+def _unlearn_sigma(model, split: Split, sigma: float, **kwargs) -> UnlearningResult:
+    return unlearn(model, split.X_wanted, split.y_wanted, split.X_unwanted, split.y_unwanted,
+                   objective="sigma", sigma=sigma, **kwargs)
+
+
+def compare_methods(split: Split, *, degree: int | None = None, sigma: float | None = None,
+                    n_mu: int = 50, gd_max_iter: int = 1000) -> Comparison:
+    """Run every method of :data:`METHODS` on one split.
+
+    Parameters
+    ----------
+    split : emse.datasets.Split
+        The data.
+    degree : int, default=None
+        Polynomial degree, ``>= 0``; ``None`` takes ``split.degree``.
+    sigma : float, default=None
+        EMSE_σ scale, ``> 1/sqrt(2*pi)``; ``None`` takes ``split.settings["sigma"]``.
+    n_mu : int, default=50
+        Size of the grid of :func:`best_mu`.
+    gd_max_iter : int, default=1000
+        Iteration budget of plain gradient descent.
+
+    Returns
+    -------
+    comparison : Comparison
+    """
+    split = _check_split(split)
+    degree = _resolve(degree, split, "degree")
+    if isinstance(degree, bool) or not isinstance(degree, Integral) or degree < 0:
+        raise ValueError(f"degree must be an integer >= 0; got {degree!r}.")
+    sigma = check_sigma(_resolve(sigma, split, "sigma"))
+    gd_max_iter = check_positive_int(gd_max_iter, "gd_max_iter")
+
+    model = PolynomialRegressor(degree=int(degree)).fit(split.X_train, split.y_train)
+    mu, mu_star = best_mu(model, split, n_grid=n_mu)
+    results = {
+        "EMSE_sigma": _unlearn_sigma(model, split, sigma),
+        "EMSE_mu": _unlearn_mu(model, split, mu),
+        "gradient descent": _unlearn_sigma(model, split, sigma, method="gd",
+                                           max_iter=gd_max_iter),
+    }
+    models = {"all data": model, **{k: r.model for k, r in results.items()},
+              "oracle": retrain(model, split.X_wanted, split.y_wanted)}
+    models = {label: models[label] for label in METHODS}
+    rows = [{"method": label, **evaluate(m, split)} for label, m in models.items()]
+    return Comparison(split, models, results, rows, sigma, mu, mu_star)
+
+
+def sweep(model, split: Split, objective: str, values: Iterable[float]) -> list[dict]:
+    """Metrics of the EMSE minimiser for each value of σ or of μ.
+
+    Parameters
+    ----------
+    model : fitted PolynomialRegressor
+        The model trained on all data.
+    split : emse.datasets.Split
+        The data.
+    objective : {"sigma", "mu"}
+        Which parameter the values are: EMSE_σ by L-BFGS, or EMSE_μ in closed form (each
+        ``mu`` below μ*, else :class:`emse.UnboundedObjectiveError`).
+    values : iterable of float
+        The parameter values.
+
+    Returns
+    -------
+    rows : list of dict
+        ``{objective: value, **evaluate(unlearned, split)}`` per value.
+    """
+    check_fitted_model(model)
+    split = _check_split(split)
+    if objective not in ("sigma", "mu"):
+        raise ValueError(f"objective must be 'sigma' or 'mu'; got {objective!r}.")
+    values = [float(v) for v in np.atleast_1d(np.asarray(values, dtype=np.float64))]
+    if not values:
+        raise ValueError("values must hold at least one value; got none.")
+    run = _unlearn_sigma if objective == "sigma" else _unlearn_mu
+    return [{objective: v, **evaluate(run(model, split, v).model, split)} for v in values]
+
+
+def descent_path(model, split: Split, n_iter: int, *, sigma: float | None = None,
+                 every: int = 1) -> list[dict]:
+    """Objective and metrics along plain gradient descent on EMSE_σ.
+
+    Runs the gradient descent of ``unlearn(..., method="gd")`` (step ``1/L``) ``every`` steps at
+    a time from the model trained on all data, and evaluates each iterate.
+
+    Parameters
+    ----------
+    model : fitted PolynomialRegressor
+        The starting model.
+    split : emse.datasets.Split
+        The data.
+    n_iter : int
+        Number of steps, ``>= 1``.
+    sigma : float, default=None
+        EMSE_σ scale; ``None`` takes ``split.settings["sigma"]``.
+    every : int, default=1
+        Steps between two recorded iterates, ``>= 1``.
+
+    Returns
+    -------
+    rows : list of dict
+        ``{"iteration": k, "objective": value, **evaluate(iterate, split)}`` for
+        ``k = 0, every, 2 * every, ...`` up to ``n_iter`` (fewer if the descent converges).
+    """
+    check_fitted_model(model)
+    split = _check_split(split)
+    n_iter = check_positive_int(n_iter, "n_iter")
+    every = check_positive_int(every, "every")
+    sigma = check_sigma(_resolve(sigma, split, "sigma"))
+    first = _unlearn_sigma(model, split, sigma, method="gd", max_iter=1)
+    rows = [{"iteration": 0, "objective": float(first.history[0]), **evaluate(model, split)}]
+    current, done = model, 0
+    while done < n_iter:
+        steps = min(every, n_iter - done)
+        result = _unlearn_sigma(current, split, sigma, method="gd", max_iter=steps)
+        if result.n_iter == 0:  # converged: no further step is taken
+            break
+        current, done = result.model, done + result.n_iter
+        rows.append({"iteration": done, "objective": float(result.history[-1]),
+                     **evaluate(current, split)})
+    return rows
+
+
+def compare_over_seeds(make_split: Callable[[int], Split], seeds: Iterable[int],
+                       **kwargs) -> list[dict]:
+    """:func:`compare_methods` on one split per seed.
+
+    Parameters
+    ----------
+    make_split : callable
+        ``make_split(seed) -> Split``, for example
+        ``lambda seed: emse.datasets.paper_scenario("A", random_state=seed)``.
+    seeds : iterable of int
+        The seeds, at least one.
+    **kwargs
+        Passed to :func:`compare_methods`.
+
+    Returns
+    -------
+    rows : list of dict
+        ``{"seed": seed, "method": label, **metrics}`` per seed and method, plus ``"mu"`` (the
+        chosen weight) on the ``"EMSE_mu"`` rows.
+    """
+    if not callable(make_split):
+        raise TypeError(f"make_split must be callable; got {type(make_split).__name__}.")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed; got none.")
+    rows = []
+    for seed in seeds:
+        comparison = compare_methods(make_split(seed), **kwargs)
+        for row in comparison.rows:
+            extra = {"mu": comparison.mu} if row["method"] == "EMSE_mu" else {}
+            rows.append({"seed": seed, **row, **extra})
+    return rows
+
+
+def summarize(rows: Sequence[dict], metrics: Sequence[str] = METRIC_NAMES) -> list[dict]:
+    """Mean and standard deviation of each metric per method, over the rows of many seeds.
+
+    Parameters
+    ----------
+    rows : sequence of dict
+        Rows with a ``"method"`` key and the ``metrics``, as :func:`compare_over_seeds` returns.
+    metrics : sequence of str, default=METRIC_NAMES
+        Which metrics to reduce.
+
+    Returns
+    -------
+    summary : list of dict
+        Per method, in order of first appearance: ``"method"``, ``"seeds"`` (number of rows), and
+        ``"<metric> mean"``, ``"<metric> sd"`` (sample standard deviation, ``ddof=1``; 0 for a
+        single row) per metric.
+    """
+    metrics = _check_metrics(metrics)
+    rows = list(rows)
+    if not rows or any("method" not in row for row in rows):
+        raise ValueError("rows must be a non-empty sequence of dicts with a 'method' key.")
+    summary = []
+    for method in dict.fromkeys(row["method"] for row in rows):
+        group = [row for row in rows if row["method"] == method]
+        entry = {"method": method, "seeds": len(group)}
+        for metric in metrics:
+            values = np.array([row[metric] for row in group], dtype=np.float64)
+            entry[f"{metric} mean"] = float(values.mean())
+            entry[f"{metric} sd"] = float(values.std(ddof=1)) if values.size > 1 else 0.0
+        summary.append(entry)
+    return summary
