@@ -16,7 +16,14 @@ from ._validation import (
     check_sigma,
 )
 
-__all__ = ["PAPER_SCENARIOS", "Split", "make_contaminated_regression", "paper_scenario"]
+__all__ = [
+    "DIABETES_UNWANTED",
+    "PAPER_SCENARIOS",
+    "Split",
+    "diabetes_split",
+    "make_contaminated_regression",
+    "paper_scenario",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -267,3 +274,104 @@ def paper_scenario(
     return Split(split.X_wanted, split.y_wanted, split.X_unwanted, split.y_unwanted,
                  split.X_test, split.y_test, description=description, degree=int(degree),
                  settings={"sigma": sigma})
+
+
+#: Kinds of unwanted records :func:`diabetes_split` can make.
+DIABETES_UNWANTED = ("corrupted", "older")
+
+
+def diabetes_split(
+    unwanted: str = "corrupted",
+    *,
+    features: tuple[str, ...] = ("bmi",),
+    degree: int = 2,
+    share: float = 0.2,
+    test_share: float = 0.25,
+    sigma: float = 1.0,
+    random_state: int | None = 0,
+) -> Split:
+    r"""A split of scikit-learn's diabetes data (442 patients) with a stated unwanted part.
+
+    The data of :func:`sklearn.datasets.load_diabetes` (Efron et al., 2004) ship with
+    scikit-learn, so nothing is downloaded. Inputs are the named baseline variables in their
+    original units; the target, disease progression one year after baseline, is standardised
+    with the mean and standard deviation of the wanted training records (EMSE_σ compares
+    residuals with σ in the units of the target, so the target needs a known scale). A random
+    ``test_share`` of the patients is held out first. The unwanted training records are:
+
+    ``"corrupted"``
+        a random ``share`` of the training records whose target was overwritten by the
+        patient's average blood pressure (``bp``), as a column shift at data entry would do. The
+        test set holds every held-out patient, with correct targets.
+    ``"older"``
+        every training patient aged 60 or over, a subgroup whose records must be removed (a
+        withdrawn consent, say). They follow the same relation as the other patients. The test
+        set holds the held-out patients under 60.
+
+    Parameters
+    ----------
+    unwanted : {"corrupted", "older"}, default="corrupted"
+        Which records are unwanted.
+    features : tuple of str, default=("bmi",)
+        Names from ``load_diabetes().feature_names`` used as inputs.
+    degree : int, default=2
+        Polynomial degree the experiment uses, ``>= 0``; stored as ``Split.degree``.
+    share : float, default=0.2
+        Fraction of corrupted training records, strictly between 0 and 1 (``"corrupted"`` only).
+    test_share : float, default=0.25
+        Fraction of patients held out, strictly between 0 and 1.
+    sigma : float, default=1.0
+        EMSE_σ scale in standardised target units, ``> 1/sqrt(2*pi)``; stored in ``settings``.
+    random_state : int, default=0
+        Seed of the held-out and corrupted draws (``numpy.random.default_rng``).
+
+    Returns
+    -------
+    split : Split
+        ``settings`` holds ``sigma`` and the target's ``"target_mean"`` and ``"target_scale"``
+        (original units = standardised * scale + mean).
+    """
+    from sklearn.datasets import load_diabetes
+
+    if unwanted not in DIABETES_UNWANTED:
+        raise ValueError(f"unwanted must be one of {DIABETES_UNWANTED}; got {unwanted!r}.")
+    data = load_diabetes(scaled=False)
+    names = list(data.feature_names)
+    if isinstance(features, str) or not features or any(f not in names for f in features):
+        raise ValueError(f"features must be a non-empty tuple of names from {names}; "
+                         f"got {features!r}.")
+    if isinstance(degree, bool) or not isinstance(degree, Integral) or degree < 0:
+        raise ValueError(f"degree must be an integer >= 0; got {degree!r}.")
+    for value, name in ((share, "share"), (test_share, "test_share")):
+        if not 0 < check_nonnegative(value, name) < 1:
+            raise ValueError(f"{name} must lie strictly between 0 and 1; got {value!r}.")
+    sigma = check_sigma(sigma)
+    X, y = data.data, data.target
+    columns = [names.index(f) for f in features]
+    rng = np.random.default_rng(random_state)
+    order = rng.permutation(y.size)
+    n_test = round(test_share * y.size)
+    test, train = order[:n_test], order[n_test:]
+    y_unwanted_raw = None
+    if unwanted == "corrupted":
+        n_corrupted = round(share * train.size)
+        unwanted_idx, wanted_idx = train[:n_corrupted], train[n_corrupted:]
+        y_unwanted_raw = X[unwanted_idx, names.index("bp")]
+        story = (f"{n_corrupted} training records ({share:g}) with the target overwritten by "
+                 f"blood pressure")
+    else:
+        older = X[:, names.index("age")] >= 60
+        unwanted_idx, wanted_idx = train[older[train]], train[~older[train]]
+        test = test[~older[test]]
+        y_unwanted_raw = y[unwanted_idx]
+        story = f"the {unwanted_idx.size} training patients aged 60 or over"
+    mean, scale = float(y[wanted_idx].mean()), float(y[wanted_idx].std())
+    description = (f"Diabetes data, inputs {', '.join(features)}, standardised progression; "
+                   f"unwanted: {story}.")
+    return Split(
+        X[np.ix_(wanted_idx, columns)], (y[wanted_idx] - mean) / scale,
+        X[np.ix_(unwanted_idx, columns)], (y_unwanted_raw - mean) / scale,
+        X[np.ix_(test, columns)], (y[test] - mean) / scale,
+        description=description, degree=int(degree),
+        settings={"sigma": sigma, "target_mean": mean, "target_scale": scale},
+    )

@@ -5,7 +5,13 @@ import pytest
 from numpy.testing import assert_allclose
 
 from emse import PolynomialRegressor
-from emse.datasets import PAPER_SCENARIOS, Split, make_contaminated_regression, paper_scenario
+from emse.datasets import (
+    PAPER_SCENARIOS,
+    Split,
+    diabetes_split,
+    make_contaminated_regression,
+    paper_scenario,
+)
 from emse.metrics import r2
 
 
@@ -151,3 +157,63 @@ def test_paper_scenario_bad_arguments(kwargs, error, message):
     kwargs = {"name": "A", **kwargs}
     with pytest.raises(error, match=message):
         paper_scenario(kwargs.pop("name"), **kwargs)
+
+
+# --- diabetes_split ---------------------------------------------------------------------------
+
+
+def test_diabetes_split_corrupted_sizes_and_targets():
+    """442 patients: a quarter held out, a fifth of the rest corrupted with blood pressure."""
+    from sklearn.datasets import load_diabetes
+
+    split = diabetes_split("corrupted")
+    assert split.X_test.shape == (110, 1)
+    assert split.X_wanted.shape == (266, 1) and split.X_unwanted.shape == (66, 1)
+    assert split.degree == 2 and split.sigma == 1.0
+    mean, scale = split.settings["target_mean"], split.settings["target_scale"]
+    assert_allclose(split.y_wanted.mean(), 0.0, atol=1e-12)
+    assert_allclose(split.y_wanted.std(), 1.0)
+    data = load_diabetes(scaled=False)
+    bmi, bp = data.data[:, 2], data.data[:, 3]
+    # every unwanted record's target is that patient's blood pressure (matched by BMI and bp)
+    original = split.y_unwanted * scale + mean
+    assert all(np.any((bmi == x) & np.isclose(bp, v))
+               for x, v in zip(split.X_unwanted[:, 0], original, strict=True))
+    # test targets are the true progression values
+    assert set(np.round(split.y_test * scale + mean, 6)) <= set(np.round(data.target, 6))
+
+
+def test_diabetes_split_older_patients():
+    """The unwanted part is every training patient aged 60 or over; the test set is under 60."""
+    split = diabetes_split("older", features=("age", "bmi"))
+    assert split.X_wanted.shape[1] == 2
+    assert np.all(split.X_unwanted[:, 0] >= 60)
+    assert np.all(split.X_wanted[:, 0] < 60) and np.all(split.X_test[:, 0] < 60)
+    assert split.X_wanted.shape[0] + split.X_unwanted.shape[0] == 332
+
+
+def test_diabetes_split_is_deterministic_per_seed():
+    """Same seed, same split; another seed, another one."""
+    a, b, c = diabetes_split(random_state=3), diabetes_split(random_state=3), diabetes_split(
+        random_state=4)
+    assert_allclose(a.y_train, b.y_train)
+    assert not np.allclose(a.y_train, c.y_train)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"unwanted": "younger"}, "unwanted must be one of"),
+        ({"features": ("weight",)}, "features must be a non-empty tuple"),
+        ({"features": "bmi"}, "features must be a non-empty tuple"),
+        ({"features": ()}, "features must be a non-empty tuple"),
+        ({"degree": -2}, "degree must be an integer >= 0"),
+        ({"share": 1.0}, "share must lie strictly between 0 and 1"),
+        ({"test_share": 0.0}, "test_share must lie strictly between 0 and 1"),
+        ({"sigma": 0.1}, "sigma must be greater than"),
+    ],
+)
+def test_diabetes_split_bad_arguments(kwargs, message):
+    """Bad arguments are refused by name."""
+    with pytest.raises(ValueError, match=message):
+        diabetes_split(**kwargs)
