@@ -8,8 +8,14 @@ READY := $(VENV)/.requirements-installed
 SANITIZE := tests/nbval_sanitize.cfg
 CHAPTERS := $(sort $(wildcard book/*.ipynb))
 JB_FLAGS := -W -n --keep-going
+# Browser assets the book serves itself (MathJax, RequireJS, widget manager; package-lock.json)
+# and Debian's Chromium for the browser tests (tests/test_browser.py).
+NPM ?= npm
+NODE_READY := node_modules/.package-lock.json
+ASSETS := _assets/.stamp
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: help book test lint unit notebooks lab execute bench clean distclean
+.PHONY: help book test lint unit notebooks lab execute bench clean distclean assets browser
 
 help:
 	@echo "make book      build the HTML book into _build/html (executes every chapter)"
@@ -18,13 +24,30 @@ help:
 	@echo "make execute   re-execute every chapter in place (refresh committed outputs)"
 	@echo "make bench     print the benchmarks' speed ratios"
 	@echo "make clean     remove build artefacts (distclean also removes .venv)"
+	@echo "make assets    install (npm ci) and stage the book's offline browser assets"
+	@echo "make browser   install Debian's chromium for the browser tests (needs root)"
 
 $(READY): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $(READY)
 
-book: $(READY)
+$(NODE_READY): package.json package-lock.json
+	$(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+$(ASSETS): $(NODE_READY) tools/offline_assets.py
+	$(PYTHON) tools/offline_assets.py
+
+assets: $(ASSETS)
+
+$(CHROMIUM):
+	@echo "Installing Debian's chromium for the browser tests (needs root and the Debian archive)"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
+browser: $(CHROMIUM)
+
+book: $(READY) $(ASSETS)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
@@ -33,8 +56,9 @@ test: lint unit notebooks
 lint: $(READY)
 	$(BIN)/ruff check .
 
-# Unit tests, doctests, and the book build test (tests/test_book_build.py).
-unit: $(READY)
+# Unit tests, doctests, the book build test (tests/test_book_build.py) and the browser checks
+# of that build (tests/test_browser.py, screenshots in _build/screenshots/).
+unit: $(READY) $(ASSETS) $(CHROMIUM)
 	$(BIN)/python -m pytest --doctest-modules emse tests
 
 # Strict nbval: every committed output must match a fresh run (volatile text is sanitised).
@@ -50,12 +74,13 @@ execute: $(READY)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $(CHAPTERS)
 
-bench: $(READY)
+bench: $(READY) $(ASSETS)
 	$(BIN)/python bench/bench_core.py
+	$(BIN)/python bench/bench_book.py
 
 clean:
-	rm -rf _build .pytest_cache .hypothesis .ruff_cache
+	rm -rf _build _assets .pytest_cache .hypothesis .ruff_cache
 	find . -name __pycache__ -type d -prune -not -path "./$(VENV)/*" -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info node_modules
