@@ -114,3 +114,50 @@ def test_plot_emse_fit_refuses_bad_input(split):
     with pytest.raises(ValueError, match="one input feature"):
         plot_emse_fit(two)
     plt.close("all")
+
+
+# --- plot_scenario (chapter 3) ------------------------------------------------------------------
+
+
+def test_plot_scenario_draws_four_fits_with_their_r2():
+    """Four curves in the legend, each with its R² on wanted data, the oracle's the retrain's."""
+    from emse.datasets import paper_scenario
+    from emse.explorers import plot_scenario
+    from emse.metrics import r2
+
+    ax = plot_scenario("B")
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert len(ax.lines) == 4 and len(labels) == 6  # two scatters and four curves
+    split = paper_scenario("B")
+    model = PolynomialRegressor(degree=4).fit(split.X_train, split.y_train)
+    oracle = retrain(model, split.X_wanted, split.y_wanted)
+    expected = r2(split.y_wanted, oracle.predict(split.X_wanted))
+    assert labels[-1] == f"oracle ($R^2_w$ = {expected:.2f})"
+    assert labels[2].startswith("all data ($R^2_w$ = 0.28")
+    plt.close(ax.figure)
+
+
+def test_plot_scenario_overrides_reach_the_data():
+    """Share, offset and degree change the drawn data and title."""
+    from emse.explorers import plot_scenario
+
+    ax = plot_scenario("A", unwanted_share=0.1, offset=0.0, degree=2, mu_fraction=0.0)
+    assert "unwanted share 0.10, degree 2" in ax.get_title()
+    # with mu = 0, EMSE_mu is the oracle: the two curves coincide
+    assert_allclose(ax.lines[2].get_ydata(), ax.lines[3].get_ydata(), atol=1e-8)
+    plt.close(ax.figure)
+
+
+def test_plot_scenario_refuses_bad_input():
+    """Bad arguments are refused by name."""
+    from emse.explorers import plot_scenario
+
+    with pytest.raises(ValueError, match=re.escape("mu_fraction must lie in [0, 1)")):
+        plot_scenario(mu_fraction=1.0)
+    with pytest.raises(ValueError, match="mu_fraction must be a finite number >= 0"):
+        plot_scenario(mu_fraction=-0.5)
+    with pytest.raises(ValueError, match="name must be one of"):
+        plot_scenario("Z")
+    with pytest.raises(ValueError, match="sigma must be greater than"):
+        plot_scenario(sigma=0.2)
+    plt.close("all")
