@@ -6,8 +6,8 @@ The main entry points are re-exported here::
     model = emse.PolynomialRegressor(degree=3).fit(X, y)
     result = emse.unlearn(model, X_wanted, y_wanted, X_unwanted, y_unwanted, sigma=1.0)
 
-Submodules: ``models``, ``objectives``, ``unlearn``, ``optim``, ``metrics``, ``datasets``,
-``baselines``, ``plotting``, ``tables``, ``widgets``, ``explorers``.
+Submodules: ``models``, ``neural``, ``neural_unlearn``, ``objectives``, ``unlearn``, ``optim``,
+``metrics``, ``datasets``, ``baselines``, ``plotting``, ``tables``, ``widgets``, ``explorers``.
 """
 
 from . import (
@@ -16,6 +16,8 @@ from . import (
     explorers,
     metrics,
     models,
+    neural,
+    neural_unlearn,
     objectives,
     optim,
     plotting,
@@ -36,6 +38,8 @@ __all__ = [
     "explorers",
     "metrics",
     "models",
+    "neural",
+    "neural_unlearn",
     "objectives",
     "optim",
     "plotting",

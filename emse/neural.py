@@ -1,0 +1,455 @@
+r"""A small multilayer perceptron in numpy: explicit forward and backward passes (chapter 6).
+
+The network maps an input :math:`x` through hidden layers
+:math:`a_k = h(a_{k-1} W_k + b_k)` (with :math:`a_0 = x` and an activation :math:`h`) to a linear
+output :math:`z = a_{L-1} W_L + b_L`. A regression head reads :math:`f_\theta(x) = z`; a
+classification head reads class probabilities :math:`\mathrm{softmax}(z)`. All weights and biases
+live in one flat vector :math:`\theta` (layer by layer, ``W`` row-major then ``b``), so scipy's
+L-BFGS and :func:`emse.optim.gradient_descent` optimise it directly.
+
+The backward pass computes the vector-Jacobian product :math:`J^\top\delta` of the outputs: the
+gradient of any loss of the outputs follows from the loss's derivative ``delta`` with respect to
+the outputs. EMSE needs nothing else (see :mod:`emse.neural_unlearn`).
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from functools import partial
+from itertools import pairwise
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+from scipy import optimize, special
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from .optim import DIVERGENCE_FACTOR, gradient_descent
+
+__all__ = ["ACTIVATIONS", "NeuralClassifier", "NeuralRegressor", "from_sklearn"]
+
+#: Hidden-layer activations, named as in ``sklearn.neural_network``.
+ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
+
+
+def _activate(Z: np.ndarray, activation: str) -> np.ndarray:
+    if activation == "tanh":
+        return np.tanh(Z)
+    if activation == "logistic":
+        return special.expit(Z)
+    if activation == "relu":
+        return np.maximum(Z, 0.0)
+    return Z
+
+
+def _slope(A: np.ndarray, activation: str) -> np.ndarray:
+    """Derivative of the activation, written through its output A = h(Z)."""
+    if activation == "tanh":
+        return 1.0 - A**2
+    if activation == "logistic":
+        return A * (1.0 - A)
+    if activation == "relu":
+        return (A > 0).astype(np.float64)
+    return np.ones_like(A)
+
+
+def _unpack(theta: np.ndarray, sizes: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Views (W_k, b_k) into the flat parameter vector, layer by layer."""
+    layers, start = [], 0
+    for fan_in, fan_out in pairwise(sizes):
+        W = theta[start:start + fan_in * fan_out].reshape(fan_in, fan_out)
+        start += fan_in * fan_out
+        layers.append((W, theta[start:start + fan_out]))
+        start += fan_out
+    return layers
+
+
+def _forward(layers, X: np.ndarray, activation: str):
+    """Forward pass: the activations a_0 = X, ..., a_{L-1} and the linear output z."""
+    activations = [X]
+    for W, b in layers[:-1]:
+        activations.append(_activate(activations[-1] @ W + b, activation))
+    W, b = layers[-1]
+    return activations, activations[-1] @ W + b
+
+
+def _backward(layers, activations, delta: np.ndarray, activation: str) -> np.ndarray:
+    """Backward pass: the gradient of sum(delta * z) with respect to the flat parameters."""
+    grads = []
+    for k in range(len(layers) - 1, -1, -1):
+        grads.append(delta.sum(axis=0))                  # d/db_k
+        grads.append((activations[k].T @ delta).ravel())  # d/dW_k
+        if k > 0:
+            delta = (delta @ layers[k][0].T) * _slope(activations[k], activation)
+    return np.concatenate(grads[::-1])
+
+
+def _initial_parameters(sizes, activation: str, random_state) -> np.ndarray:
+    """Glorot-uniform weights and biases, as scikit-learn's MLPs draw them."""
+    rng = np.random.default_rng(random_state)
+    factor = 2.0 if activation == "logistic" else 6.0
+    parts = []
+    for fan_in, fan_out in pairwise(sizes):
+        bound = np.sqrt(factor / (fan_in + fan_out))
+        parts.append(rng.uniform(-bound, bound, fan_in * fan_out))
+        parts.append(rng.uniform(-bound, bound, fan_out))
+    return np.concatenate(parts)
+
+
+def _weight_mask(sizes) -> np.ndarray:
+    """True at the entries of the flat vector that are weights (not biases)."""
+    return np.concatenate([np.r_[np.ones(i * o, bool), np.zeros(o, bool)]
+                           for i, o in pairwise(sizes)])
+
+
+def _outputs_objective(theta, *, sizes, activation, inputs, loss):
+    """(value, grad) of ``loss(*outputs)`` over several input sets, by one backward pass each."""
+    layers = _unpack(theta, sizes)
+    passes = [_forward(layers, X, activation) for X in inputs]
+    value, deltas = loss(*(z for _, z in passes))
+    grad = sum(_backward(layers, acts, delta, activation)
+               for (acts, _), delta in zip(passes, deltas, strict=True))
+    return value, grad
+
+
+class _Diverged(Exception):
+    """Raised inside an objective when the iterates run away."""
+
+
+def _minimise(fun, theta0, *, method, max_iter, tol, learning_rate):
+    """Minimise ``fun`` by L-BFGS-B or gradient descent; never returns a non-finite iterate.
+
+    Returns ``(theta, history, n_iter, converged, message, diverged)``. BLAS runs on one thread:
+    the matrices are small, and threads competing for shared cores only slow them down.
+    """
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _minimise_unthreaded(fun, theta0, method=method, max_iter=max_iter, tol=tol,
+                                    learning_rate=learning_rate)
+
+
+def _minimise_unthreaded(fun, theta0, *, method, max_iter, tol, learning_rate):
+    f0 = fun(theta0)[0]
+    bound = DIVERGENCE_FACTOR * (1.0 + np.linalg.norm(theta0))
+    floor = -DIVERGENCE_FACTOR * (1.0 + abs(f0))
+
+    def guarded(theta):
+        with np.errstate(over="ignore", invalid="ignore"):
+            value, grad = fun(theta)
+        if not (np.isfinite(value) and np.all(np.isfinite(grad))) or value < floor or (
+                np.linalg.norm(theta) > bound):
+            raise _Diverged
+        return value, grad
+
+    if method == "gd":
+        def stepped(theta):
+            try:
+                return guarded(theta)
+            except _Diverged:
+                return np.nan, np.full_like(theta, np.nan)
+        res = gradient_descent(stepped, theta0, learning_rate=learning_rate, max_iter=max_iter,
+                               tol=tol)
+        return (res.x, res.history, int(res.nit), bool(res.success), res.message,
+                res.status == 2)
+    history, last = [f0], [np.array(theta0, copy=True)]
+
+    def callback(intermediate_result):
+        history.append(float(intermediate_result.fun))
+        last[0] = np.array(intermediate_result.x, copy=True)
+
+    try:
+        res = optimize.minimize(guarded, theta0, jac=True, method="L-BFGS-B", callback=callback,
+                                options={"maxiter": max_iter, "gtol": tol})
+    except _Diverged:
+        return (last[0], np.asarray(history), len(history) - 1, False,
+                "Diverged: the objective or the parameters ran away; the last accepted iterate "
+                "is returned (the objective may be unbounded below).", True)
+    converged = bool(res.success) or bool(np.max(np.abs(res.jac)) <= tol)
+    return res.x, np.asarray(history), int(res.nit), converged, str(res.message), False
+
+
+class _Network(BaseEstimator):
+    """Shared machinery of the regression and the classification network."""
+
+    _parameter_constraints: ClassVar[dict] = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions({"lbfgs", "gd"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, hidden_layer_sizes=(20,), activation="tanh", *, alpha=1e-4,
+                 solver="lbfgs", learning_rate=0.1, max_iter=1000, tol=1e-6, random_state=0):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.alpha = alpha
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def _hidden(self) -> tuple[int, ...]:
+        sizes = np.atleast_1d(self.hidden_layer_sizes)
+        if sizes.ndim != 1 or sizes.size == 0 or not np.all(sizes >= 1) or not np.issubdtype(
+                sizes.dtype, np.integer):
+            raise ValueError(f"hidden_layer_sizes must be an integer >= 1 or a sequence of "
+                             f"them; got {self.hidden_layer_sizes!r}.")
+        return tuple(int(s) for s in sizes)
+
+    def _fit_parameters(self, X, targets, n_outputs):
+        self.sizes_ = (X.shape[1], *self._hidden(), n_outputs)
+        self.init_coef_ = _initial_parameters(self.sizes_, self.activation, self.random_state)
+        fun = partial(self.loss_value_and_grad, X=X, y=targets, _checked=True)
+        theta, history, n_iter, converged, message, diverged = _minimise(
+            fun, self.init_coef_, method=self.solver, max_iter=self.max_iter, tol=self.tol,
+            learning_rate=float(self.learning_rate))
+        if diverged:
+            warnings.warn(f"Training diverged ({message}); lower learning_rate.",
+                          ConvergenceWarning, stacklevel=3)
+        self.coef_, self.loss_curve_, self.n_iter_ = theta, history, n_iter
+        self.converged_ = converged
+        return self
+
+    def _penalised(self, value, grad, theta, n):
+        mask = _weight_mask(self.sizes_)
+        value += 0.5 * self.alpha / n * np.sum(theta[mask] ** 2)
+        return float(value), grad + self.alpha / n * np.where(mask, theta, 0.0)
+
+    def _outputs(self, X) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return _forward(_unpack(self.coef_, self.sizes_), X, self.activation)[1]
+
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """Weight matrices, one per layer, as scikit-learn's MLPs name them (copies)."""
+        check_is_fitted(self, "coef_")
+        return [W.copy() for W, _ in _unpack(self.coef_, self.sizes_)]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """Bias vectors, one per layer (copies)."""
+        check_is_fitted(self, "coef_")
+        return [b.copy() for _, b in _unpack(self.coef_, self.sizes_)]
+
+    def hidden_features(self, X) -> np.ndarray:
+        """The last hidden layer's activations :math:`a_{L-1}(x)`, shape (n, sizes_[-2])."""
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return _forward(_unpack(self.coef_, self.sizes_), X, self.activation)[0][-1]
+
+    def with_coef(self, coef):
+        """A fitted copy with the flat parameter vector ``coef``; ``self`` is unchanged."""
+        check_is_fitted(self, "coef_")
+        coef = np.array(coef, dtype=np.float64, copy=True)
+        if coef.shape != self.coef_.shape:
+            raise ValueError(f"coef must have shape {self.coef_.shape}; got {coef.shape}.")
+        if not np.all(np.isfinite(coef)):
+            raise ValueError("coef must contain only finite values; got NaN or infinity.")
+        network = copy.deepcopy(self)
+        network.coef_ = coef
+        return network
+
+
+class NeuralRegressor(RegressorMixin, _Network):
+    r"""A multilayer perceptron for regression, trained on the squared error.
+
+    Fits :math:`\theta` minimising
+    :math:`\frac{1}{2n}\sum_i (y_i - f_\theta(x_i))^2 + \frac{\alpha}{2n}\sum_k\lVert W_k\rVert^2`,
+    the loss of ``sklearn.neural_network.MLPRegressor``, from a Glorot-uniform start drawn from
+    ``random_state`` (so a refit on other data with the same seed starts from the same weights).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or sequence of int, default=(20,)
+        Units of each hidden layer, each ``>= 1``.
+    activation : {"tanh", "relu", "logistic", "identity"}, default="tanh"
+        Hidden-layer activation.
+    alpha : float, default=1e-4
+        L2 penalty on the weights (not the biases), ``>= 0``.
+    solver : {"lbfgs", "gd"}, default="lbfgs"
+        scipy's L-BFGS-B on the flat parameters, or plain gradient descent
+        (:func:`emse.optim.gradient_descent`).
+    learning_rate : float, default=0.1
+        Step of ``solver="gd"``, ``> 0``.
+    max_iter : int, default=1000
+        Largest number of iterations, ``>= 1``.
+    tol : float, default=1e-6
+        Stop when the gradient's largest entry is at most ``tol``.
+    random_state : int or None, default=0
+        Seed of the initial weights (``numpy.random.default_rng``).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_parameters,)
+        The flat parameter vector θ.
+    init_coef_ : ndarray of shape (n_parameters,)
+        The starting point of the fit.
+    sizes_ : tuple of int
+        Units per layer, input and output included.
+    coefs_, intercepts_ : list of ndarray
+        Weights and biases per layer, as in scikit-learn.
+    loss_curve_ : ndarray of shape (n_iter_ + 1,)
+        Training loss at the start and after every iteration.
+    n_iter_ : int
+    converged_ : bool
+        Whether the stopping rule was met (no warning is raised when it was not).
+    n_features_in_ : int
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network to ``X`` of shape (n, n_features) and ``y`` of shape (n,)."""
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        return self._fit_parameters(X, np.asarray(y, dtype=np.float64), 1)
+
+    def predict(self, X) -> np.ndarray:
+        """Predictions :math:`f_\\theta(x)`, shape (n_samples,)."""
+        return self._outputs(X)[:, 0]
+
+    def loss_value_and_grad(self, theta, X, y, *, _checked=False):
+        """Training loss at parameters ``theta`` and its gradient (for ``minimize(jac=True)``)."""
+        if not _checked:
+            check_is_fitted(self, "coef_")
+            X, y = validate_data(self, X, y, dtype=np.float64, reset=False, y_numeric=True)
+            theta = _check_theta(theta, self.coef_.size)
+        n = y.size
+
+        def loss(z):
+            r = y - z[:, 0]
+            return 0.5 * np.mean(r**2), [(-r / n)[:, None]]
+
+        value, grad = _outputs_objective(theta, sizes=self.sizes_, activation=self.activation,
+                                         inputs=[X], loss=loss)
+        return self._penalised(value, grad, theta, n)
+
+
+class NeuralClassifier(ClassifierMixin, _Network):
+    r"""A multilayer perceptron for classification, trained on the cross-entropy.
+
+    Softmax outputs over the classes, and the loss
+    :math:`-\frac{1}{n}\sum_i \log p_\theta(y_i\mid x_i)
+    + \frac{\alpha}{2n}\sum_k\lVert W_k\rVert^2`.
+    Parameters as :class:`NeuralRegressor`, plus ``classes``.
+
+    Parameters
+    ----------
+    classes : array-like of shape (n_classes,), default=None
+        All labels the network can predict; ``None`` takes those of ``y``. Fixing it lets a
+        network retrained without one class keep the same output layer (and initialisation).
+    """
+
+    _parameter_constraints: ClassVar[dict] = {**_Network._parameter_constraints,
+                                              "classes": ["array-like", None]}
+
+    def __init__(self, hidden_layer_sizes=(20,), activation="tanh", *, alpha=1e-4,
+                 solver="lbfgs", learning_rate=0.1, max_iter=1000, tol=1e-6, random_state=0,
+                 classes=None):
+        super().__init__(hidden_layer_sizes, activation, alpha=alpha, solver=solver,
+                         learning_rate=learning_rate, max_iter=max_iter, tol=tol,
+                         random_state=random_state)
+        self.classes = classes
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the network to ``X`` of shape (n, n_features) and labels ``y`` of shape (n,)."""
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        self.classes_ = np.unique(y if self.classes is None else np.asarray(self.classes))
+        if self.classes_.size < 2:
+            raise ValueError(f"classes must hold at least 2 labels; got {self.classes_!r}.")
+        return self._fit_parameters(X, self._encode(y, "y"), self.classes_.size)
+
+    def _encode(self, y, name: str) -> np.ndarray:
+        y = np.asarray(y)
+        index = np.searchsorted(self.classes_, y)
+        index = np.clip(index, 0, self.classes_.size - 1)
+        if y.ndim != 1 or not np.all(self.classes_[index] == y):
+            raise ValueError(f"{name} must be a 1-D array of labels from classes_ = "
+                             f"{self.classes_.tolist()}; got other values.")
+        return index
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
+        return special.softmax(self._outputs(X), axis=1)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each input, shape (n_samples,)."""
+        return self.classes_[np.argmax(self._outputs(X), axis=1)]
+
+    def loss_value_and_grad(self, theta, X, y, *, _checked=False):
+        """Training loss at parameters ``theta`` and its gradient (``y`` as label indices when
+        called by ``fit``, as labels otherwise)."""
+        if not _checked:
+            check_is_fitted(self, "coef_")
+            X = validate_data(self, X, dtype=np.float64, reset=False)
+            y, theta = self._encode(y, "y"), _check_theta(theta, self.coef_.size)
+        n = y.size
+
+        def loss(z):
+            log_p = special.log_softmax(z, axis=1)
+            delta = np.exp(log_p)
+            delta[np.arange(n), y] -= 1.0
+            return -np.mean(log_p[np.arange(n), y]), [delta / n]
+
+        value, grad = _outputs_objective(theta, sizes=self.sizes_, activation=self.activation,
+                                         inputs=[X], loss=loss)
+        return self._penalised(value, grad, theta, n)
+
+
+def _check_theta(theta, size: int, name: str = "theta") -> np.ndarray:
+    theta = np.asarray(theta, dtype=np.float64)
+    if theta.shape != (size,):
+        raise ValueError(f"{name} must have shape ({size},); got {theta.shape}.")
+    if not np.all(np.isfinite(theta)):
+        raise ValueError(f"{name} must contain only finite values; got NaN or infinity.")
+    return theta
+
+
+def from_sklearn(estimator):
+    """A fitted :class:`NeuralRegressor` or :class:`NeuralClassifier` with the weights of a
+    fitted ``sklearn.neural_network`` MLP (same predictions).
+
+    A binary scikit-learn classifier has one logistic output unit :math:`z`; it becomes the two
+    softmax outputs :math:`(0, z)`, which give the same probabilities.
+    """
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    if not isinstance(estimator, (MLPRegressor, MLPClassifier)):
+        raise TypeError(f"estimator must be a fitted sklearn MLPRegressor or MLPClassifier; "
+                        f"got {type(estimator).__name__}.")
+    check_is_fitted(estimator, "coefs_")
+    coefs, intercepts = list(estimator.coefs_), list(estimator.intercepts_)
+    params = {"hidden_layer_sizes": estimator.hidden_layer_sizes,
+              "activation": estimator.activation, "alpha": estimator.alpha}
+    if isinstance(estimator, MLPRegressor):
+        if coefs[-1].shape[1] != 1:
+            raise ValueError("estimator must have a single output; got "
+                             f"{coefs[-1].shape[1]}.")
+        network = NeuralRegressor(**params)
+    else:
+        if estimator.out_activation_ not in ("softmax", "logistic") or (
+                estimator.out_activation_ == "logistic" and len(estimator.classes_) != 2):
+            raise ValueError("estimator must be a single-label classifier; got a multilabel "
+                             "one.")
+        if estimator.out_activation_ == "logistic":
+            coefs[-1] = np.column_stack([np.zeros(coefs[-1].shape[0]), coefs[-1]])
+            intercepts[-1] = np.r_[0.0, intercepts[-1]]
+        network = NeuralClassifier(**params)
+        network.classes_ = np.array(estimator.classes_)
+    network.n_features_in_ = estimator.n_features_in_
+    network.sizes_ = (coefs[0].shape[0], *(W.shape[1] for W in coefs))
+    network.coef_ = np.concatenate([np.r_[W.ravel(), b]
+                                    for W, b in zip(coefs, intercepts, strict=True)])
+    network.init_coef_ = network.coef_.copy()
+    network.loss_curve_, network.n_iter_, network.converged_ = np.array([]), 0, True
+    return network
+

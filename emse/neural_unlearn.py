@@ -1,0 +1,227 @@
+r"""EMSE unlearning for the networks of :mod:`emse.neural` (chapter 6).
+
+A network is not linear in its parameters, so the chain rule replaces the design matrix: with
+:math:`r = y - f_\theta(x)`,
+:math:`\nabla_\theta\,\mathrm{EMSE} = -J_w^\top \partial_{r_w}\mathrm{EMSE}
+- J_u^\top \partial_{r_u}\mathrm{EMSE}`, where :math:`J` is the Jacobian of the outputs. The
+residual derivatives come from :func:`emse.objectives.emse_sigma_residual_grad` and
+:func:`emse.objectives.emse_mu_residual_grad`; the products :math:`J^\top\delta` are backward
+passes. Classifiers get the cross-entropy analogue of EMSE.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import partial
+
+import numpy as np
+from scipy import special
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import (
+    check_features,
+    check_nonnegative,
+    check_positive_int,
+    check_sigma,
+    check_targets,
+)
+from .neural import (
+    NeuralClassifier,
+    NeuralRegressor,
+    _minimise,
+    _outputs_objective,
+)
+from .objectives import _mu_residual_grad, _sigma_residual_grad
+from .unlearn import UnlearningResult
+
+__all__ = ["unlearn_network", "unlearning_objective"]
+
+
+def _cross_entropy(z, t):
+    """Summed -log p(t|x) and its derivative by the logits, p - onehot(t)."""
+    log_p = special.log_softmax(z, axis=1)
+    delta = np.exp(log_p)
+    delta[np.arange(t.size), t] -= 1.0
+    return -np.sum(log_p[np.arange(t.size), t]), delta
+
+
+def _likelihood_forget(z_w, t_w, z_u, t_u, lam):
+    """-sum_w log p(y|x) - lam sum_u log(1 - p(y|x)), and its derivatives by the logits."""
+    value_w, delta_w = _cross_entropy(z_w, t_w)
+    others = z_u.copy()
+    others[np.arange(t_u.size), t_u] = -np.inf
+    log_rest = special.logsumexp(others, axis=1)  # log of sum over k != y of e^{z_k}
+    log_total = special.logsumexp(z_u, axis=1)
+    value_u = -lam * np.sum(log_rest - log_total)  # log(1 - p_y) = log_rest - log_total
+    delta_u = lam * (np.exp(z_u - log_total[:, None]) - np.exp(others - log_rest[:, None]))
+    return float(value_w + value_u), [delta_w, delta_u]
+
+
+def _weighted_cross_entropy(z_w, t_w, z_u, t_u, mu):
+    """mean CE on wanted - mu mean CE on unwanted (descent-ascent), and its derivatives."""
+    value_w, delta_w = _cross_entropy(z_w, t_w)
+    value_u, delta_u = _cross_entropy(z_u, t_u)
+    value = value_w / t_w.size - mu * value_u / t_u.size
+    return float(value), [delta_w / t_w.size, -mu * delta_u / t_u.size]
+
+
+def _residual_loss(core, y_w, y_u):
+    """Lift a residual-level EMSE (value, d/dr_w, d/dr_u) to the network's outputs z."""
+    def loss(z_w, z_u):
+        value, g_w, g_u = core(y_w - z_w[:, 0], y_u - z_u[:, 0])
+        return value, [-g_w[:, None], -g_u[:, None]]  # r = y - z, so d/dz = -d/dr
+    return loss
+
+
+def _check_unlearning(network, X_wanted, y_wanted, X_unwanted, y_unwanted, objective, sigma,
+                      mu, lam):
+    if not isinstance(network, (NeuralRegressor, NeuralClassifier)):
+        raise TypeError(f"network must be a fitted NeuralRegressor or NeuralClassifier; got "
+                        f"{type(network).__name__}.")
+    check_is_fitted(network, "coef_")
+    regression = isinstance(network, NeuralRegressor)
+    parts = []
+    for X, y, x_name, y_name in ((X_wanted, y_wanted, "X_wanted", "y_wanted"),
+                                 (X_unwanted, y_unwanted, "X_unwanted", "y_unwanted")):
+        X = check_features(X, x_name, n_features=network.n_features_in_)
+        y = check_targets(y, y_name) if regression else network._encode(y, y_name)
+        if X.shape[0] != y.shape[0] or X.shape[0] == 0:
+            raise ValueError(f"{x_name} and {y_name} must hold the same number (>= 1) of "
+                             f"samples; got {X.shape[0]} and {y.shape[0]}.")
+        parts += [X, y]
+    allowed = ("sigma", "mu") if regression else ("likelihood", "mu")
+    objective = allowed[0] if objective is None else objective
+    if objective not in allowed:
+        raise ValueError(f"objective must be one of {allowed} for a {type(network).__name__}; "
+                         f"got {objective!r}.")
+    if objective == "mu":
+        if mu is None:
+            raise ValueError("mu must be given when objective='mu'; got None.")
+        mu = check_nonnegative(mu, "mu")
+    elif mu is not None:
+        raise ValueError(f"mu applies only to objective='mu'; got mu={mu!r} with "
+                         f"objective={objective!r}.")
+    sigma = check_sigma(sigma) if objective == "sigma" else sigma
+    return parts, objective, sigma, mu, check_nonnegative(lam, "lam")
+
+
+def unlearning_objective(network, X_wanted, y_wanted, X_unwanted, y_unwanted, *,
+                         objective: str | None = None, sigma: float = 1.0,
+                         mu: float | None = None, lam: float = 1.0):
+    r"""The EMSE objective of a network as a function of its flat parameters.
+
+    Regression (:class:`NeuralRegressor`): ``"sigma"`` is :math:`\mathrm{EMSE}_\sigma`,
+    ``"mu"`` is :math:`\mathrm{EMSE}_\mu` (chapter 2), with :math:`r = y - f_\theta(x)`.
+    Classification (:class:`NeuralClassifier`): ``"likelihood"`` is the cross-entropy analogue
+    of EMSE_σ,
+    :math:`-\sum_w \log p_\theta(y\mid x) - \lambda\sum_u \log(1 - p_\theta(y\mid x))`, bounded
+    below by zero; ``"mu"`` is :math:`\overline{\mathrm{CE}}_w - \mu\,\overline{\mathrm{CE}}_u`
+    (means), the descent-ascent form, unbounded below.
+
+    Parameters
+    ----------
+    network : fitted NeuralRegressor or NeuralClassifier
+    X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,)
+        Data to keep (targets, or labels from ``network.classes_``).
+    X_unwanted, y_unwanted : array-like of shape (n_u, n_features), (n_u,)
+        Data to forget.
+    objective : {"sigma", "mu"} or {"likelihood", "mu"}, default=None
+        ``None`` means ``"sigma"`` for a regressor and ``"likelihood"`` for a classifier.
+    sigma : float, default=1.0
+        Scale of EMSE_σ, ``> 1/sqrt(2*pi)``; used by ``"sigma"`` only.
+    mu : float, default=None
+        Weight of the ``"mu"`` forms, ``>= 0``; required for them and refused otherwise.
+    lam : float, default=1.0
+        Weight λ of the unwanted term of ``"sigma"`` and ``"likelihood"``, ``>= 0``.
+
+    Returns
+    -------
+    value_and_grad : callable
+        ``value_and_grad(theta) -> (value, grad)`` for ``theta`` of shape
+        ``network.coef_.shape``.
+    """
+    checked = _check_unlearning(network, X_wanted, y_wanted, X_unwanted, y_unwanted, objective,
+                                sigma, mu, lam)
+    return _objective(network, *checked)
+
+
+def _objective(network, parts, objective, sigma, mu, lam):
+    X_w, y_w, X_u, y_u = parts
+    if objective == "sigma":
+        loss = _residual_loss(partial(_sigma_residual_grad, sigma=sigma, lam=lam), y_w, y_u)
+    elif objective == "mu" and isinstance(network, NeuralRegressor):
+        loss = _residual_loss(partial(_mu_residual_grad, mu=mu), y_w, y_u)
+    elif objective == "mu":
+        loss = partial(_labelled, _weighted_cross_entropy, y_w, y_u, mu)
+    else:
+        loss = partial(_labelled, _likelihood_forget, y_w, y_u, lam)
+    return partial(_outputs_objective, sizes=network.sizes_, activation=network.activation,
+                   inputs=[X_w, X_u], loss=loss)
+
+
+def _labelled(core, t_w, t_u, weight, z_w, z_u):
+    return core(z_w, t_w, z_u, t_u, weight)
+
+
+def unlearn_network(network, X_wanted, y_wanted, X_unwanted, y_unwanted, *,
+                    objective: str | None = None, sigma: float = 1.0, mu: float | None = None,
+                    lam: float = 1.0, method: str = "lbfgs", max_iter: int = 1000,
+                    tol: float = 1e-6, learning_rate: float | None = None) -> UnlearningResult:
+    r"""Move a trained network's parameters to a (local) minimiser of an EMSE objective.
+
+    The sibling of :func:`emse.unlearn` for networks: it starts from ``network.coef_`` and
+    minimises :func:`unlearning_objective` over all parameters. The objective is not convex, so
+    the result is a local minimiser that depends on the start. For the ``"mu"`` forms there is
+    no critical weight to check in advance (the bound of :func:`emse.critical_mu` belongs to a
+    fixed design matrix, and a network moves its features): a run that diverges is reported
+    (``converged=False`` and a ``ConvergenceWarning``, with the last finite iterate), never
+    returned as NaN.
+
+    Parameters
+    ----------
+    network, X_wanted, y_wanted, X_unwanted, y_unwanted, objective, sigma, mu, lam
+        As :func:`unlearning_objective`; ``network`` is not modified.
+    method : {"lbfgs", "gd"}, default="lbfgs"
+        scipy's L-BFGS-B, or plain gradient descent.
+    max_iter : int, default=1000
+        Largest number of iterations, ``>= 1``.
+    tol : float, default=1e-6
+        Stop when the gradient's largest entry is at most ``tol``.
+    learning_rate : float, default=None
+        Step of ``method="gd"`` (required there: no safe step is known for a network); not
+        used by ``"lbfgs"``.
+
+    Returns
+    -------
+    result : emse.UnlearningResult
+        ``model`` is a new fitted network.
+
+    Raises
+    ------
+    ValueError, TypeError
+        On invalid input, naming the argument.
+    """
+    checked = _check_unlearning(network, X_wanted, y_wanted, X_unwanted, y_unwanted, objective,
+                                sigma, mu, lam)
+    fun, objective = _objective(network, *checked), checked[1]
+    if method not in ("lbfgs", "gd"):
+        raise ValueError(f"method must be one of ('lbfgs', 'gd'); got {method!r}.")
+    max_iter, tol = check_positive_int(max_iter, "max_iter"), check_nonnegative(tol, "tol")
+    if method == "gd":
+        if learning_rate is None:
+            raise ValueError("learning_rate must be given for method='gd' on a network; got "
+                             "None.")
+        learning_rate = check_nonnegative(learning_rate, "learning_rate")
+        if learning_rate == 0:
+            raise ValueError("learning_rate must be > 0; got 0.")
+    elif learning_rate is not None:
+        raise ValueError(f"learning_rate applies only to method='gd'; got method={method!r}.")
+    theta, history, n_iter, converged, message, diverged = _minimise(
+        fun, network.coef_, method=method, max_iter=max_iter, tol=tol,
+        learning_rate=learning_rate)
+    if diverged:
+        warnings.warn(f"Unlearning diverged after {n_iter} iterations: {message}",
+                      ConvergenceWarning, stacklevel=2)
+    return UnlearningResult(network.with_coef(theta), history, n_iter, converged, message,
+                            objective, method)
