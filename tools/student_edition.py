@@ -1,0 +1,189 @@
+"""The student edition of the book: the same pages with every solution removed.
+
+This file is two things at once.
+
+1. A Sphinx extension (loaded only by the student build). It
+
+   - turns on sphinx-exercise's ``hide_solutions``, so every ``{solution}`` directive is dropped
+     (the non-gated directive form: the gated ``solution-start``/``solution-end`` form crashes
+     with ``hide_solutions``);
+   - drops every notebook cell tagged ``solution`` while the notebook is read (the committed
+     notebooks are not touched);
+   - stops copying the page sources into the HTML (``_sources/`` would otherwise hold the full
+     notebooks, solutions included) and hides the theme's download buttons that point there.
+
+2. A command that writes a student configuration next to the output, derived from the book's
+   ``_config.yml`` (so the two never drift apart), and runs Jupyter Book with it::
+
+       python tools/student_edition.py                      # -> _build/student/_build/html
+       python tools/student_edition.py --execute cache      # execute instead of committed outputs
+       python tools/student_edition.py --root tests/fixtures/student_book --output /tmp/sb
+
+   By default the build renders the committed outputs (``execute_notebooks: off``); ``make
+   test`` checks with nbval that they equal a fresh run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = ["SOLUTION_TAG", "build_student_edition", "strip_solution_cells", "student_config"]
+
+SOLUTION_TAG = "solution"
+"""Cell tag that marks a code cell as part of an exercise's solution."""
+
+JB_FLAGS = ("-W", "-n", "--keep-going")
+
+
+def strip_solution_cells(notebook: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of a notebook (nbformat JSON as a dict) without its solution cells.
+
+    Parameters
+    ----------
+    notebook : dict
+        A notebook as loaded with ``json.loads``; it is not modified.
+
+    Returns
+    -------
+    dict
+        The same notebook without the cells whose ``metadata.tags`` contain ``"solution"``.
+    """
+    if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
+        raise TypeError(
+            f"notebook must be a dict with a 'cells' list, got {type(notebook).__name__}")
+    kept = [cell for cell in notebook["cells"]
+            if SOLUTION_TAG not in cell.get("metadata", {}).get("tags", [])]
+    return {**notebook, "cells": kept}
+
+
+def student_config(config: dict[str, Any], *, execute: str = "off",
+                   extension_dir: Path | None = None) -> dict[str, Any]:
+    """Derive the student edition's Jupyter Book configuration from the book's.
+
+    Parameters
+    ----------
+    config : dict
+        The book's ``_config.yml`` as a dict; it is not modified.
+    execute : {"off", "cache", "force", "auto"}, default "off"
+        ``execute.execute_notebooks`` of the student build.
+    extension_dir : Path, optional
+        Folder holding this module (it is loaded as the local Sphinx extension
+        ``student_edition``); defaults to the folder of this file.
+
+    Returns
+    -------
+    dict
+        A new configuration: the title marked as the student edition, notebook execution set,
+        ``hide_solutions`` on, and this module loaded as a local extension.
+    """
+    if execute not in ("off", "cache", "force", "auto"):
+        raise ValueError(f"execute must be one of off, cache, force, auto, got {execute!r}")
+    new = json.loads(json.dumps(config))  # deep copy of plain YAML data
+    new["title"] = f"{config.get('title', 'Book')} (student edition)"
+    new.setdefault("execute", {})["execute_notebooks"] = execute
+    sphinx = new.setdefault("sphinx", {})
+    sphinx.setdefault("config", {})["hide_solutions"] = True
+    folder = Path(extension_dir) if extension_dir is not None else Path(__file__).parent
+    sphinx.setdefault("local_extensions", {})["student_edition"] = str(folder.resolve())
+    return new
+
+
+def build_student_edition(root: Path | str = ".", output: Path | str = "_build/student", *,
+                          execute: str = "off") -> subprocess.CompletedProcess:
+    """Build the student edition of the book at ``root`` into ``output``.
+
+    The HTML lands in ``output/_build/html``. The build runs with ``-W -n --keep-going``.
+
+    Parameters
+    ----------
+    root : path, default "."
+        The book root (holds ``_config.yml`` and ``_toc.yml``).
+    output : path, default "_build/student"
+        Output folder (passed to ``jupyter-book build --path-output``); created if needed.
+    execute : str, default "off"
+        Notebook execution mode of the student build (see :func:`student_config`).
+
+    Returns
+    -------
+    subprocess.CompletedProcess
+        The finished ``jupyter-book`` run, with its captured output (text).
+    """
+    root = Path(root).resolve()
+    output = Path(output).resolve()
+    config_file = root / "_config.yml"
+    if not config_file.is_file():
+        raise ValueError(f"root must hold a _config.yml, got {root}")
+    output.mkdir(parents=True, exist_ok=True)
+    config = student_config(yaml.safe_load(config_file.read_text(encoding="utf-8")),
+                            execute=execute)
+    student_file = output / "_config_student.yml"
+    student_file.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    jupyter_book = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
+    if jupyter_book is None:
+        jupyter_book = shutil.which("jupyter-book")
+    if jupyter_book is None:
+        raise RuntimeError("jupyter-book is not installed next to this Python")
+    return subprocess.run(
+        [jupyter_book, "build", str(root), "--config", str(student_file),
+         "--path-output", str(output), *JB_FLAGS],
+        capture_output=True, text=True, cwd=root, check=False,
+    )
+
+
+# ----------------------------------------------------------------------------- Sphinx extension
+
+def _strip_notebook_source(app, docname: str, source: list[str]) -> None:
+    """``source-read`` handler: drop solution cells from a notebook's JSON text."""
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    notebook = json.loads(source[0])
+    source[0] = json.dumps(strip_solution_cells(notebook), ensure_ascii=False)
+
+
+def _student_settings(app, config) -> None:
+    """``config-inited`` handler: hide solutions and do not publish the page sources."""
+    config.hide_solutions = True
+    config.html_copy_source = False
+    config.html_show_sourcelink = False
+    options = dict(config.html_theme_options or {})
+    options["use_download_button"] = False
+    config.html_theme_options = options
+
+
+def setup(app) -> dict[str, Any]:
+    """Register the student edition's handlers (Sphinx extension entry point)."""
+    app.connect("config-inited", _student_settings)
+    app.connect("source-read", _strip_notebook_source)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
+# ----------------------------------------------------------------------------- command line
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; returns the build's exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--root", default=".", help="book root (default: .)")
+    parser.add_argument("--output", default="_build/student",
+                        help="output folder (default: _build/student)")
+    parser.add_argument("--execute", default="off", choices=["off", "cache", "force", "auto"],
+                        help="notebook execution (default: off, render committed outputs)")
+    args = parser.parse_args(argv)
+    result = build_student_edition(args.root, args.output, execute=args.execute)
+    sys.stdout.write(result.stdout)
+    sys.stderr.write(result.stderr)
+    if result.returncode == 0:
+        index = Path(args.output).resolve() / "_build" / "html" / "index.html"
+        print(f"The student edition is at file://{index}")
+    return result.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
