@@ -1,0 +1,343 @@
+r"""L2-regularised softmax (multinomial logistic) regression with its gradient and Hessian.
+
+The classifier of chapter 5, written out in numpy so that every quantity an unlearning method
+needs (the objective, its gradient, its Hessian, per-example gradients) is available. With the
+design row :math:`\phi(x) = (1, x)` and parameters :math:`\Theta \in \mathbb{R}^{p\times K}`
+(:math:`p` = number of features + 1, :math:`K` classes), the logits are :math:`z = \phi(x)^\top
+\Theta`, the class probabilities :math:`\pi = \mathrm{softmax}(z)`, and the fit minimises
+
+.. math::
+
+    J(\Theta) = \sum_{i=1}^n \ell_i(\Theta) + \frac{\alpha}{2}\lVert\Theta\rVert_F^2,
+    \qquad \ell_i(\Theta) = \log\sum_k e^{z_{ik}} - z_{i y_i},
+
+the sum form used by :class:`emse.PolynomialRegressor` (the penalty does not scale with
+:math:`n`). The intercept row is penalised too, as in Guo et al. (2020): this makes
+:math:`J` strictly convex, so its Hessian
+
+.. math::
+
+    \nabla^2 J = \sum_i \bigl(\mathrm{diag}(\pi_i) - \pi_i\pi_i^\top\bigr)
+                 \otimes \phi_i\phi_i^\top + \alpha I
+
+is positive definite. Parameters are flattened row-major, ``theta = coef_.ravel()``, so entry
+``a * K + k`` is the weight of feature ``a`` for class ``k``. For :math:`K \ge 3` the objective is
+the one ``sklearn.linear_model.LogisticRegression(C=1/alpha, fit_intercept=False)`` minimises on
+``[1, X]``; for :math:`K = 2` the symmetric parametrisation halves the penalty on the one weight
+vector scikit-learn fits, and the match is ``C=2/alpha``. The tests use both as independent
+checks.
+"""
+
+from __future__ import annotations
+
+import copy
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+from scipy import optimize
+from scipy.special import logsumexp, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._validation import check_features, check_nonnegative
+
+__all__ = [
+    "SoftmaxRegression",
+    "class_indices",
+    "softmax_hessian",
+    "softmax_loss_and_grad",
+    "softmax_per_example_loss",
+]
+
+
+def _check_problem(theta, Phi, y_index, n_classes):
+    Phi = check_features(Phi, "Phi")
+    y_index = np.asarray(y_index)
+    if y_index.ndim != 1 or y_index.shape[0] != Phi.shape[0]:
+        raise ValueError(f"y_index must be 1-D with one entry per row of Phi ({Phi.shape[0]}); "
+                         f"got shape {y_index.shape}.")
+    if isinstance(n_classes, bool) or not isinstance(n_classes, Integral) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2; got {n_classes!r}.")
+    if y_index.size and (not np.issubdtype(y_index.dtype, np.integer)
+                         or y_index.min() < 0 or y_index.max() >= n_classes):
+        raise ValueError(f"y_index must hold integers in [0, {n_classes - 1}]; got values "
+                         f"{np.unique(y_index)[:5].tolist()}...")
+    theta = np.asarray(theta, dtype=np.float64)
+    if theta.shape != (Phi.shape[1] * n_classes,):
+        raise ValueError(f"theta must have shape ({Phi.shape[1] * n_classes},) = (p * K,); "
+                         f"got {theta.shape}.")
+    if not np.all(np.isfinite(theta)):
+        raise ValueError("theta must contain only finite values; got NaN or infinity.")
+    return theta, Phi, y_index
+
+
+def softmax_per_example_loss(theta, Phi, y_index, n_classes: int) -> np.ndarray:
+    r"""Cross-entropy :math:`\ell_i = \log\sum_k e^{z_{ik}} - z_{iy_i}` of each example.
+
+    Parameters
+    ----------
+    theta : array-like of shape (p * K,)
+        Flattened parameters (``coef_.ravel()``).
+    Phi : array-like of shape (n, p)
+        Design rows :math:`\phi(x_i)`.
+    y_index : array-like of int, shape (n,)
+        Class index of each example, in ``[0, K)``.
+    n_classes : int
+        Number of classes K, ``>= 2``.
+
+    Returns
+    -------
+    loss : ndarray of shape (n,)
+        Non-negative losses.
+    """
+    theta, Phi, y_index = _check_problem(theta, Phi, y_index, n_classes)
+    logits = Phi @ theta.reshape(Phi.shape[1], n_classes)
+    return logsumexp(logits, axis=1) - logits[np.arange(y_index.size), y_index]
+
+
+def softmax_loss_and_grad(theta, Phi, y_index, n_classes: int, alpha: float = 0.0):
+    r"""The objective :math:`J = \sum_i \ell_i + \frac{\alpha}{2}\lVert\theta\rVert^2`, gradient.
+
+    .. math::
+
+        \nabla J = \mathrm{vec}\bigl(\Phi^\top (\Pi - Y)\bigr) + \alpha\theta,
+
+    with :math:`\Pi` the matrix of predicted probabilities and :math:`Y` the one-hot labels.
+
+    Parameters
+    ----------
+    theta : array-like of shape (p * K,)
+        Flattened parameters.
+    Phi : array-like of shape (n, p)
+        Design rows.
+    y_index : array-like of int, shape (n,)
+        Class indices in ``[0, K)``.
+    n_classes : int
+        Number of classes K, ``>= 2``.
+    alpha : float, default=0.0
+        L2 penalty, ``>= 0``. With ``alpha=0`` this is the summed cross-entropy alone.
+
+    Returns
+    -------
+    value : float
+    grad : ndarray of shape (p * K,)
+    """
+    theta, Phi, y_index = _check_problem(theta, Phi, y_index, n_classes)
+    return _loss_and_grad(theta, Phi, y_index, n_classes, check_nonnegative(alpha, "alpha"))
+
+
+def _loss_and_grad(theta, Phi, y_index, n_classes, alpha):
+    """Unchecked objective and gradient (the optimiser's inner loop)."""
+    logits = Phi @ theta.reshape(Phi.shape[1], n_classes)
+    log_norm = logsumexp(logits, axis=1)
+    rows = np.arange(y_index.size)
+    value = np.sum(log_norm - logits[rows, y_index]) + 0.5 * alpha * theta @ theta
+    residual = np.exp(logits - log_norm[:, None])  # Pi
+    residual[rows, y_index] -= 1.0  # Pi - Y
+    grad = (Phi.T @ residual).ravel() + alpha * theta
+    return float(value), grad
+
+
+def softmax_hessian(theta, Phi, n_classes: int, alpha: float = 0.0) -> np.ndarray:
+    r"""The Hessian of :math:`J`, of shape (p K, p K).
+
+    Row-major flattening makes entry ``(a K + k, b K + l)`` equal to
+    :math:`\sum_i \phi_{ia}\phi_{ib}(\delta_{kl}\pi_{ik} - \pi_{ik}\pi_{il}) + \alpha\delta`.
+    It does not depend on the labels.
+
+    Parameters
+    ----------
+    theta : array-like of shape (p * K,)
+        Flattened parameters.
+    Phi : array-like of shape (n, p)
+        Design rows.
+    n_classes : int
+        Number of classes K, ``>= 2``.
+    alpha : float, default=0.0
+        L2 penalty, ``>= 0``.
+
+    Returns
+    -------
+    hessian : ndarray of shape (p * K, p * K)
+        Symmetric; positive definite when ``alpha > 0``.
+    """
+    Phi = check_features(Phi, "Phi")
+    theta, Phi, _ = _check_problem(theta, Phi, np.zeros(Phi.shape[0], dtype=int), n_classes)
+    return _hessian(theta, Phi, n_classes, check_nonnegative(alpha, "alpha"))
+
+
+def _hessian(theta, Phi, n_classes, alpha):
+    n, p = Phi.shape
+    probs = softmax(Phi @ theta.reshape(p, n_classes), axis=1)
+    # - sum_i (pi_i kron phi_i)(pi_i kron phi_i)^T, with rows V_i[a K + k] = phi_ia pi_ik
+    V = (Phi[:, :, None] * probs[:, None, :]).reshape(n, p * n_classes)
+    hessian = -(V.T @ V)
+    blocks = hessian.reshape(p, n_classes, p, n_classes)  # a view: writes go to hessian
+    for k in range(n_classes):  # + sum_i pi_ik phi_i phi_i^T on the (k, k) blocks
+        blocks[:, k, :, k] += Phi.T @ (probs[:, k, None] * Phi)
+    hessian[np.diag_indices_from(hessian)] += alpha
+    return hessian
+
+
+def class_indices(classes, y) -> np.ndarray:
+    """Index of each label of ``y`` in the sorted array ``classes``; raises on unknown labels."""
+    classes, y = np.asarray(classes), np.asarray(y)
+    index = np.searchsorted(classes, y)
+    index = np.clip(index, 0, classes.size - 1)
+    if y.size and not np.all(classes[index] == y):
+        unknown = np.setdiff1d(np.unique(y), classes)
+        raise ValueError(f"y must hold only labels the model was fitted with "
+                         f"{classes.tolist()}; got unknown labels {unknown.tolist()}.")
+    return index
+
+
+class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+    r"""L2-regularised multinomial logistic regression fitted by L-BFGS.
+
+    Minimises :math:`\sum_i \ell_i(\Theta) + \frac{\alpha}{2}\lVert\Theta\rVert_F^2` (see the
+    module docstring) and stores the Hessian at the minimiser, which Newton (influence) removal
+    needs, as :class:`emse.PolynomialRegressor` stores ``gram_``.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        L2 penalty on every parameter including the intercept, ``> 0``. Equivalent to
+        scikit-learn's ``C = 1/alpha`` (``C = 2/alpha`` for two classes) on ``[1, X]`` without
+        a separate intercept.
+    classes : array-like of shape (K,), default=None
+        Class labels; ``None`` takes the labels present in ``y``. Fixing them keeps the
+        parameter shape when a refit sees fewer classes (forgetting a whole class).
+    max_iter : int, default=1000
+        Largest number of L-BFGS iterations.
+    tol : float, default=1e-8
+        Stop when the gradient's largest entry is at most ``tol`` times ``1 + n``.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features + 1, K)
+        Row 0 is the intercept, row ``a + 1`` the weights of feature ``a``.
+    classes_ : ndarray of shape (K,)
+        Class labels.
+    hessian_ : ndarray of shape ((n_features + 1) K, (n_features + 1) K) or None
+        Hessian of the training objective at ``coef_``; ``None`` after :meth:`with_coef`.
+    n_samples_fit_ : int
+        Number of training samples.
+    n_iter_ : int
+        L-BFGS iterations taken.
+    n_features_in_ : int
+        Number of input features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> model = SoftmaxRegression(alpha=0.1).fit(X, [0, 0, 1, 1])
+    >>> model.predict([[0.2], [2.8]]).tolist()
+    [0, 1]
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "classes": ["array-like", None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, alpha=1.0, *, classes=None, max_iter=1000, tol=1e-8):
+        self.alpha = alpha
+        self.classes = classes
+        self.max_iter = max_iter
+        self.tol = tol
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Fit the parameters by L-BFGS, starting from zero.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : SoftmaxRegression
+        """
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        self.classes_ = np.unique(y) if self.classes is None else np.unique(self.classes)
+        if self.classes_.size < 2:
+            raise ValueError(f"y must hold at least 2 classes; got 1 class, "
+                             f"{self.classes_.tolist()}.")
+        y_index = class_indices(self.classes_, y)
+        Phi = self.design_matrix(X)
+        n_classes = self.classes_.size
+        theta0 = np.zeros(Phi.shape[1] * n_classes)
+        res = optimize.minimize(
+            _loss_and_grad, theta0, args=(Phi, y_index, n_classes, float(self.alpha)),
+            jac=True, method="L-BFGS-B",
+            options={"maxiter": self.max_iter, "gtol": self.tol * (1 + X.shape[0]),
+                     "ftol": 10 * np.finfo(float).eps},
+        )
+        self.coef_ = res.x.reshape(Phi.shape[1], n_classes)
+        self.hessian_ = _hessian(res.x, Phi, n_classes, float(self.alpha))
+        self.n_samples_fit_ = X.shape[0]
+        self.n_iter_ = int(res.nit)
+        return self
+
+    def design_matrix(self, X) -> np.ndarray:
+        r"""The design rows :math:`\phi(x) = (1, x)`, of shape (n_samples, n_features + 1)."""
+        check_is_fitted(self, "n_features_in_")
+        X = check_features(X, "X", n_features=self.n_features_in_)
+        return np.hstack([np.ones((X.shape[0], 1)), X])
+
+    def logits(self, X) -> np.ndarray:
+        r"""Logits :math:`z = \phi(x)^\top\Theta`, of shape (n_samples, K), for every K >= 2."""
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return self.design_matrix(X) @ self.coef_
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (softmax of the logits), of shape (n_samples, K)."""
+        return softmax(self.logits(X), axis=1)
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithms of the class probabilities, computed stably."""
+        logits = self.logits(X)
+        return logits - logsumexp(logits, axis=1, keepdims=True)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each input."""
+        check_is_fitted(self, "coef_")
+        return self.classes_[np.argmax(self.logits(X), axis=1)]
+
+    def with_coef(self, coef) -> SoftmaxRegression:
+        """A copy of this fitted model with other parameters (``hessian_`` set to ``None``).
+
+        Parameters
+        ----------
+        coef : array-like of shape (n_features + 1, K) or ((n_features + 1) K,)
+            New parameters; a flat vector is reshaped row-major.
+
+        Returns
+        -------
+        model : SoftmaxRegression
+            A new fitted estimator; ``self`` is unchanged.
+        """
+        check_is_fitted(self, "coef_")
+        coef = np.array(coef, dtype=np.float64, copy=True)
+        if coef.shape == (self.coef_.size,):
+            coef = coef.reshape(self.coef_.shape)
+        if coef.shape != self.coef_.shape:
+            raise ValueError(f"coef must have shape {self.coef_.shape} or ({self.coef_.size},); "
+                             f"got {coef.shape}.")
+        if not np.all(np.isfinite(coef)):
+            raise ValueError("coef must contain only finite values; got NaN or infinity.")
+        model = copy.deepcopy(self)
+        model.coef_ = coef
+        model.hessian_ = None
+        return model

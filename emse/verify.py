@@ -1,0 +1,498 @@
+r"""Checks of forgetting: distance to the oracle, membership inference, forget quality, relearning.
+
+Every check compares an unlearned model with the *oracle*, the model retrained without the
+forget set, because no property of one model alone shows that data were forgotten:
+
+* :func:`parameter_distance` and :func:`prediction_distance`: how far the unlearned model is from
+  the oracle, in parameters and in predictions on held-out inputs;
+* :func:`loss_threshold_attack` (Yeom et al. 2018) and :func:`lira_attack`, a likelihood-ratio
+  attack with shadow models in the manner of LiRA (Carlini et al. 2022): can an attacker tell
+  the forget set from data the model never saw? Reported as the area under the ROC curve and
+  the true-positive rate at a low false-positive rate;
+* :func:`forget_quality`: a two-sample Kolmogorov-Smirnov test between the per-example losses of
+  the forget set under the unlearned model and under the oracle, the forget-quality measure of
+  TOFU (Maini et al. 2024) with losses in place of truth ratios;
+* :func:`relearn`: gradient steps on part of the forget set until the loss on the rest comes
+  back, whose count means something only next to the oracle's count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+from sklearn.metrics import roc_auc_score, roc_curve
+
+from ._validation import check_features, check_nonnegative, check_positive_int
+from .logistic import SoftmaxRegression, class_indices
+from .losses import (
+    PROB_FLOOR,
+    _check_data,
+    _mean_loss_and_grad,
+    get_parameters,
+    per_example_loss,
+)
+
+__all__ = [
+    "AttackResult",
+    "ForgetQuality",
+    "RelearnResult",
+    "ShadowModels",
+    "attack_metrics",
+    "fit_shadow_models",
+    "forget_quality",
+    "lira_attack",
+    "lira_scores",
+    "loss_threshold_attack",
+    "membership_statistic",
+    "parameter_distance",
+    "prediction_distance",
+    "relearn",
+]
+
+
+# --- distance to the oracle ----------------------------------------------------------------
+
+
+def parameter_distance(model, oracle) -> float:
+    r"""Euclidean distance :math:`\lVert\theta - \theta^{\mathrm{or}}\rVert_2` of the parameters.
+
+    Parameters
+    ----------
+    model, oracle : fitted PolynomialRegressor or SoftmaxRegression
+        Two models of the same basis (same shape of ``coef_``).
+
+    Returns
+    -------
+    distance : float
+    """
+    theta, theta_oracle = get_parameters(model), get_parameters(oracle)
+    if theta.shape != theta_oracle.shape:
+        raise ValueError(f"model and oracle must have parameters of the same shape; got "
+                         f"{theta.shape} and {theta_oracle.shape}.")
+    return float(np.linalg.norm(theta - theta_oracle))
+
+
+def prediction_distance(model, oracle, X) -> float:
+    r"""How differently two models predict on inputs ``X``.
+
+    For classifiers (both with ``predict_proba``) the mean total-variation distance
+    :math:`\frac{1}{n}\sum_i \frac12\lVert\pi(x_i) - \pi^{\mathrm{or}}(x_i)\rVert_1`, in
+    :math:`[0, 1]`; for regressors the root-mean-square difference of the predictions.
+
+    Parameters
+    ----------
+    model, oracle : fitted estimators
+        Two regressors or two classifiers with the same classes.
+    X : array-like of shape (n, n_features)
+        Inputs, typically held-out data.
+
+    Returns
+    -------
+    distance : float
+    """
+    X = check_features(X, "X", n_features=getattr(oracle, "n_features_in_", None))
+    if X.shape[0] == 0:
+        raise ValueError("X must hold at least one sample; got none.")
+    if hasattr(model, "predict_proba") and hasattr(oracle, "predict_proba"):
+        if not np.array_equal(model.classes_, oracle.classes_):
+            raise ValueError(f"model and oracle must have the same classes; got "
+                             f"{model.classes_.tolist()} and {oracle.classes_.tolist()}.")
+        gap = model.predict_proba(X) - oracle.predict_proba(X)
+        return float(np.mean(0.5 * np.abs(gap).sum(axis=1)))
+    gap = model.predict(X) - oracle.predict(X)
+    return float(np.sqrt(np.mean(gap**2)))
+
+
+# --- membership inference ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttackResult:
+    """Success of a membership-inference attack.
+
+    Attributes
+    ----------
+    auc : float
+        Area under the ROC curve; 0.5 is chance, 1 a perfect attack, below 0.5 an attack whose
+        signal points the wrong way (members look *less* like members than non-members do).
+    tpr_at_fpr : float
+        True-positive rate at the largest threshold whose false-positive rate is at most
+        ``fpr``.
+    fpr : float
+        The false-positive level of ``tpr_at_fpr``.
+    member_scores, nonmember_scores : ndarray
+        The attack's scores (higher means "member").
+    """
+
+    auc: float
+    tpr_at_fpr: float
+    fpr: float
+    member_scores: np.ndarray
+    nonmember_scores: np.ndarray
+
+
+def _check_fpr(fpr) -> float:
+    fpr = check_nonnegative(fpr, "fpr")
+    if not 0 < fpr < 1:
+        raise ValueError(f"fpr must be strictly between 0 and 1; got {fpr!r}.")
+    return fpr
+
+
+def attack_metrics(member_scores, nonmember_scores, *, fpr: float = 0.01) -> AttackResult:
+    """AUC and true-positive rate at a false-positive rate, from an attack's scores.
+
+    Parameters
+    ----------
+    member_scores : array-like of shape (n_in,)
+        Scores of examples that were in the training set (higher means "member").
+    nonmember_scores : array-like of shape (n_out,)
+        Scores of examples that were not.
+    fpr : float, default=0.01
+        False-positive level, strictly between 0 and 1.
+
+    Returns
+    -------
+    result : AttackResult
+        Computed with ``sklearn.metrics.roc_auc_score`` and ``roc_curve``.
+    """
+    fpr = _check_fpr(fpr)
+    scores_in = np.asarray(member_scores, dtype=np.float64).ravel()
+    scores_out = np.asarray(nonmember_scores, dtype=np.float64).ravel()
+    for scores, name in ((scores_in, "member_scores"), (scores_out, "nonmember_scores")):
+        if scores.size == 0:
+            raise ValueError(f"{name} must hold at least one score; got none.")
+        if not np.all(np.isfinite(scores)):
+            raise ValueError(f"{name} must be finite; got NaN or infinity.")
+    labels = np.r_[np.ones(scores_in.size), np.zeros(scores_out.size)]
+    scores = np.r_[scores_in, scores_out]
+    false_pos, true_pos, _ = roc_curve(labels, scores)
+    return AttackResult(float(roc_auc_score(labels, scores)),
+                        float(np.max(true_pos[false_pos <= fpr])), fpr, scores_in, scores_out)
+
+
+def loss_threshold_attack(model, X_members, y_members, X_nonmembers, y_nonmembers, *,
+                          fpr: float = 0.01) -> AttackResult:
+    """The loss-threshold attack: call an example a member when its loss is small.
+
+    The score of an example is minus its loss (:func:`emse.losses.per_example_loss`); sweeping a
+    threshold over it gives the ROC curve of Yeom et al. (2018).
+
+    Parameters
+    ----------
+    model : fitted estimator
+        The model under attack.
+    X_members, y_members : array-like of shape (n_in, n_features), (n_in,)
+        Examples the attacker should flag (for unlearning: the forget set).
+    X_nonmembers, y_nonmembers : array-like of shape (n_out, n_features), (n_out,)
+        Examples from the same distribution that the model never saw.
+    fpr : float, default=0.01
+        False-positive level of the reported true-positive rate.
+
+    Returns
+    -------
+    result : AttackResult
+    """
+    return attack_metrics(-per_example_loss(model, X_members, y_members),
+                          -per_example_loss(model, X_nonmembers, y_nonmembers), fpr=fpr)
+
+
+def membership_statistic(model, X, y) -> np.ndarray:
+    r"""The per-example statistic of the likelihood-ratio attack.
+
+    For a classifier, the logit-scaled confidence :math:`\log\frac{\pi_y}{1-\pi_y}` that
+    Carlini et al. (2022) found to be close to Gaussian across shadow models (from the logits for
+    :class:`emse.logistic.SoftmaxRegression`, otherwise from probabilities clipped to
+    :math:`[10^{-15}, 1 - 10^{-15}]`); for a regressor, the signed residual :math:`y - f(x)`,
+    Gaussian when the noise is.
+
+    Parameters
+    ----------
+    model : fitted estimator
+    X : array-like of shape (n, n_features)
+    y : array-like of shape (n,)
+
+    Returns
+    -------
+    statistic : ndarray of shape (n,)
+    """
+    X, y = _check_data(model, X, y)
+    if not hasattr(model, "predict_proba"):
+        return np.asarray(y, dtype=np.float64) - model.predict(X)
+    rows, index = np.arange(y.size), class_indices(model.classes_, y)
+    if isinstance(model, SoftmaxRegression):
+        logits = model.logits(X)
+        others = logits.copy()
+        others[rows, index] = -np.inf
+        return logits[rows, index] - np.logaddexp.reduce(others, axis=1)
+    p = np.clip(model.predict_proba(X)[rows, index], PROB_FLOOR, 1.0 - PROB_FLOOR)
+    return np.log(p) - np.log1p(-p)
+
+
+@dataclass(frozen=True)
+class ShadowModels:
+    """The attacker's reference models of :func:`fit_shadow_models`.
+
+    Attributes
+    ----------
+    statistics : ndarray of shape (n_shadows, n_candidates)
+        :func:`membership_statistic` of every candidate under every shadow model.
+    in_mask : ndarray of bool, shape (n_shadows, n_candidates)
+        Whether the candidate was in the shadow model's training set.
+    """
+
+    statistics: np.ndarray
+    in_mask: np.ndarray
+
+
+def fit_shadow_models(make_model: Callable, X_fixed, y_fixed, X_candidates, y_candidates, *,
+                      n_shadows: int = 16, random_state: int | None = 0) -> ShadowModels:
+    """Train shadow models with and without each candidate example.
+
+    Shadow model ``s`` is ``make_model(X, y)`` trained on the fixed data plus a subset of the
+    candidates. The subsets are balanced: every candidate is in exactly half of the shadow
+    models, chosen at random. With the retained data as the fixed data, an IN shadow model is
+    what the trained model would look like and an OUT shadow model what the oracle would look
+    like, example by example (the attacker of the unlearning version of LiRA, Hayes et al. 2025,
+    who knows the retained data).
+
+    Parameters
+    ----------
+    make_model : callable
+        ``make_model(X, y) -> fitted estimator``.
+    X_fixed, y_fixed : array-like of shape (n_fixed, n_features), (n_fixed,)
+        Data every shadow model is trained on (may be empty).
+    X_candidates, y_candidates : array-like of shape (m, n_features), (m,)
+        Examples whose membership the attack will test.
+    n_shadows : int, default=16
+        Number of shadow models, an even number ``>= 2``.
+    random_state : int, default=0
+        Seed of the subsets.
+
+    Returns
+    -------
+    shadows : ShadowModels
+    """
+    n_shadows = check_positive_int(n_shadows, "n_shadows")
+    if n_shadows % 2:
+        raise ValueError(f"n_shadows must be even, so that every candidate is in exactly half "
+                         f"of the shadow models; got {n_shadows}.")
+    X_c, y_c = _check_data(None, X_candidates, y_candidates)
+    X_f, y_f = _check_data(None, X_fixed, y_fixed)
+    if X_c.shape[0] == 0:
+        raise ValueError("X_candidates must hold at least one sample; got none.")
+    if X_f.shape[0] and X_f.shape[1] != X_c.shape[1]:
+        raise ValueError(f"X_fixed and X_candidates must have the same number of features; "
+                         f"got {X_f.shape[1]} and {X_c.shape[1]}.")
+    rng = np.random.default_rng(random_state)
+    half = np.arange(n_shadows) < n_shadows // 2
+    in_mask = np.column_stack([rng.permutation(half) for _ in range(X_c.shape[0])])
+    statistics = np.empty(in_mask.shape)
+    for s in range(n_shadows):
+        X = np.vstack([X_f, X_c[in_mask[s]]]) if X_f.shape[0] else X_c[in_mask[s]]
+        y = np.concatenate([y_f, y_c[in_mask[s]]])
+        statistics[s] = membership_statistic(make_model(X, y), X_c, y_c)
+    return ShadowModels(statistics, in_mask)
+
+
+def lira_scores(model, shadows: ShadowModels, X_candidates, y_candidates) -> np.ndarray:
+    r"""Per-candidate log-likelihood ratio of "member" against "non-member".
+
+    With :math:`s_j` the target model's :func:`membership_statistic` of candidate :math:`j`,
+    :math:`\mu^{\mathrm{in}}_j, \mu^{\mathrm{out}}_j` its mean over the shadow models that did and
+    did not train on it, and one variance per hypothesis pooled over all candidates (the
+    fixed-variance variant Carlini et al. (2022) recommend when shadow models are few),
+
+    .. math::
+
+        \Lambda_j = \log\mathcal N(s_j;\mu^{\mathrm{in}}_j, \sigma_{\mathrm{in}}^2)
+                  - \log\mathcal N(s_j;\mu^{\mathrm{out}}_j, \sigma_{\mathrm{out}}^2).
+
+    Parameters
+    ----------
+    model : fitted estimator
+        The model under attack.
+    shadows : ShadowModels
+        From :func:`fit_shadow_models` on the same candidates.
+    X_candidates, y_candidates : array-like of shape (m, n_features), (m,)
+        The candidates, in the order the shadow models saw them.
+
+    Returns
+    -------
+    scores : ndarray of shape (m,)
+        Higher means "member".
+    """
+    target = membership_statistic(model, X_candidates, y_candidates)
+    stat, in_mask = shadows.statistics, shadows.in_mask
+    if stat.shape[1] != target.size:
+        raise ValueError(f"shadows must be fitted on the same {target.size} candidates; they "
+                         f"hold {stat.shape[1]}.")
+    mean_in = np.sum(stat * in_mask, axis=0) / in_mask.sum(axis=0)
+    mean_out = np.sum(stat * ~in_mask, axis=0) / (~in_mask).sum(axis=0)
+    sd_in = np.sqrt(np.mean((stat - mean_in)[in_mask] ** 2))
+    sd_out = np.sqrt(np.mean((stat - mean_out)[~in_mask] ** 2))
+    floor = 1e-12 * (1.0 + np.max(np.abs(stat)))  # identical shadow models: no spread at all
+    return (stats.norm.logpdf(target, mean_in, max(sd_in, floor))
+            - stats.norm.logpdf(target, mean_out, max(sd_out, floor)))
+
+
+def lira_attack(model, shadows: ShadowModels, X_candidates, y_candidates, is_member, *,
+                fpr: float = 0.01) -> AttackResult:
+    """The likelihood-ratio attack of :func:`lira_scores`, scored with :func:`attack_metrics`.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        The model under attack.
+    shadows : ShadowModels
+        Shadow models fitted on the candidates.
+    X_candidates, y_candidates : array-like of shape (m, n_features), (m,)
+        The candidates.
+    is_member : array-like of bool, shape (m,)
+        Which candidates the attacker should flag (for unlearning: the forget set).
+    fpr : float, default=0.01
+        False-positive level of the reported true-positive rate.
+
+    Returns
+    -------
+    result : AttackResult
+    """
+    is_member = np.asarray(is_member)
+    if is_member.dtype != bool or is_member.shape != (np.shape(y_candidates)[0],):
+        raise ValueError(f"is_member must be a boolean array with one entry per candidate; "
+                         f"got dtype {is_member.dtype} and shape {is_member.shape}.")
+    scores = lira_scores(model, shadows, X_candidates, y_candidates)
+    return attack_metrics(scores[is_member], scores[~is_member], fpr=fpr)
+
+
+# --- forget quality ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ForgetQuality:
+    """Result of :func:`forget_quality`.
+
+    Attributes
+    ----------
+    statistic : float
+        The Kolmogorov-Smirnov distance between the two loss distributions, in [0, 1].
+    pvalue : float
+        Its p-value; large means "indistinguishable from the oracle".
+    """
+
+    statistic: float
+    pvalue: float
+
+
+def forget_quality(model, oracle, X_forget, y_forget) -> ForgetQuality:
+    """Two-sample KS test of the forget-set losses under ``model`` against under ``oracle``.
+
+    TOFU (Maini et al. 2024) reports the p-value of a KS test between the distributions, over the
+    forget set, of a per-example statistic under the unlearned model and under the model trained
+    without the forget set. Here the statistic is the per-example loss
+    (:func:`emse.losses.per_example_loss`) and the test is ``scipy.stats.ks_2samp``.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        The unlearned model.
+    oracle : fitted estimator
+        The model retrained without the forget set.
+    X_forget, y_forget : array-like of shape (n_f, n_features), (n_f,)
+        The forget set.
+
+    Returns
+    -------
+    result : ForgetQuality
+    """
+    X_f, y_f = _check_data(model, X_forget, y_forget)
+    if X_f.shape[0] == 0:
+        raise ValueError("X_forget must hold at least one sample; got none.")
+    test = stats.ks_2samp(per_example_loss(model, X_f, y_f), per_example_loss(oracle, X_f, y_f))
+    return ForgetQuality(float(test.statistic), float(test.pvalue))
+
+
+# --- relearning ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelearnResult:
+    """Result of :func:`relearn`.
+
+    Attributes
+    ----------
+    steps : int or None
+        First step after which the probe loss is at most the target; 0 if it starts there,
+        ``None`` if it never gets there within ``max_steps``.
+    probe_loss : ndarray of shape (max_steps + 1,)
+        Mean loss on the probe set before and after every step.
+    target_loss : float
+        The target.
+    """
+
+    steps: int | None
+    probe_loss: np.ndarray
+    target_loss: float
+
+    @property
+    def reached(self) -> bool:
+        """Whether the probe loss reached the target."""
+        return self.steps is not None
+
+
+def relearn(model, X_relearn, y_relearn, X_probe, y_probe, *, target_loss: float,
+            learning_rate: float, max_steps: int = 100) -> RelearnResult:
+    r"""Fine-tune on part of the forget set and count the steps until the rest comes back.
+
+    Plain gradient descent :math:`\theta \leftarrow \theta - \eta\nabla L_T(\theta)` on the mean
+    loss of the relearning part :math:`T` (:func:`emse.losses.mean_loss_and_grad`), starting
+    from the model's parameters; after every step the mean loss on the probe part :math:`V`
+    is recorded. A model that hid rather than removed what it learned from the forget set comes
+    back quickly (Lynch et al. 2024; Deeb and Roger 2024); the oracle, which never saw the
+    forget set, is the control that says what "quickly" means.
+
+    Parameters
+    ----------
+    model : fitted PolynomialRegressor or SoftmaxRegression
+        The model to attack; not modified.
+    X_relearn, y_relearn : array-like of shape (n_T, n_features), (n_T,)
+        The part of the forget set the attacker trains on.
+    X_probe, y_probe : array-like of shape (n_V, n_features), (n_V,)
+        The part whose loss is watched.
+    target_loss : float
+        Probe loss that counts as "come back", ``>= 0``.
+    learning_rate : float
+        Step length, ``> 0``.
+    max_steps : int, default=100
+        Steps taken, ``>= 1`` (all of them, so that curves have one length).
+
+    Returns
+    -------
+    result : RelearnResult
+    """
+    theta = get_parameters(model)
+    X_t, y_t = _check_data(model, X_relearn, y_relearn)
+    X_v, y_v = _check_data(model, X_probe, y_probe)
+    for X, name in ((X_t, "X_relearn"), (X_v, "X_probe")):
+        if X.shape[0] == 0:
+            raise ValueError(f"{name} must hold at least one sample; got none.")
+    target_loss = check_nonnegative(target_loss, "target_loss")
+    learning_rate = check_nonnegative(learning_rate, "learning_rate")
+    if learning_rate == 0:
+        raise ValueError("learning_rate must be > 0; got 0.")
+    max_steps = check_positive_int(max_steps, "max_steps")
+    Phi_t, Phi_v = model.design_matrix(X_t), model.design_matrix(X_v)
+    probe = [_mean_loss_and_grad(model, theta, Phi_v, y_v)[0]]
+    for _ in range(max_steps):
+        with np.errstate(over="ignore", invalid="ignore"):
+            theta = theta - learning_rate * _mean_loss_and_grad(model, theta, Phi_t, y_t)[1]
+            loss = _mean_loss_and_grad(model, theta, Phi_v, y_v)[0]
+        if not (np.all(np.isfinite(theta)) and np.isfinite(loss)):
+            raise ValueError(f"learning_rate {learning_rate!r} is too large: relearning "
+                             f"diverged.")
+        probe.append(loss)
+    probe = np.asarray(probe)
+    hits = np.flatnonzero(probe <= target_loss)
+    return RelearnResult(int(hits[0]) if hits.size else None, probe, target_loss)
