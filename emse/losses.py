@@ -61,7 +61,7 @@ def per_example_loss(model, X, y) -> np.ndarray:
     >>> from emse import PolynomialRegressor
     >>> X = np.array([[0.0], [1.0], [2.0]])
     >>> model = PolynomialRegressor(degree=0).fit(X, [0.0, 0.0, 3.0])
-    >>> per_example_loss(model, X, [0.0, 0.0, 3.0]).tolist()
+    >>> np.round(per_example_loss(model, X, [0.0, 0.0, 3.0]), 12).tolist()
     [1.0, 1.0, 4.0]
     """
     X, y = _check_data(model, X, y)
