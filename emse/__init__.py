@@ -21,6 +21,7 @@ from . import (
     objectives,
     optim,
     plotting,
+    safety,
     tables,
     widgets,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "objectives",
     "optim",
     "plotting",
+    "safety",
     "tables",
     "unlearn",
     "widgets",
