@@ -23,3 +23,11 @@ def split():
 def model(split):
     """A degree-5 polynomial trained on wanted and unwanted data together."""
     return PolynomialRegressor(degree=5).fit(split.X_train, split.y_train)
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory):
+    """The book, built once per test run from committed outputs (tests/book_build.py)."""
+    from book_build import build_book
+
+    return build_book(tmp_path_factory.mktemp("book"))

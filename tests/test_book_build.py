@@ -1,68 +1,101 @@
-"""The book builds with no warning (-W -n --keep-going), offline, into a temporary folder.
+"""The book builds with no warning (-W -n --keep-going), offline, and documents all of emse.
 
-The test build renders the committed outputs (``execute_notebooks: off``) instead of executing
-every chapter a second time: the nbval run of ``make test`` already checks that the committed
-outputs are exactly what a fresh execution gives. ``make book`` executes the chapters itself.
+The build itself (one per test run, shared with tests/test_browser.py) is the session fixture
+``built_book`` of tests/conftest.py; see tests/book_build.py.
 """
 
+import importlib
+import importlib.util
+import inspect
+import pkgutil
 import re
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-import yaml
+from book_build import toc_files
 
-ROOT = Path(__file__).resolve().parents[1]
+import emse
 
-
-def toc_files():
-    """Every file listed in _toc.yml, without extension."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
+# A script, stylesheet, image or frame that the browser would fetch from the network.
+REMOTE_ASSET = re.compile(
+    r"<(?:script|link|img|iframe|source)\b[^>]*\b(?:src|href)=[\"'](?:https?:)?//[^\"']+",
+    re.IGNORECASE,
+)
 
 
-@pytest.fixture(scope="module")
-def built_book(tmp_path_factory):
-    """Build the book once for this module; return the HTML folder."""
-    out = tmp_path_factory.mktemp("book")
-    config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config["execute"]["execute_notebooks"] = "off"
-    config_path = out / "_config.yml"
-    config_path.write_text(yaml.safe_dump(config))
-    jupyter_book = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
-    result = subprocess.run(
-        [jupyter_book, "build", str(ROOT), "--config", str(config_path), "--path-output",
-         str(out), "-W", "-n", "--keep-going"],
-        capture_output=True, text=True, cwd=ROOT, check=False,
-    )
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    return out / "_build" / "html"
+def public_modules():
+    """Every public submodule of emse: those named in emse.__all__ and those in the package."""
+    names = {name for name in emse.__all__ if importlib.util.find_spec(f"emse.{name}")}
+    names |= {info.name for info in pkgutil.iter_modules(emse.__path__)
+              if not info.name.startswith("_")}
+    return sorted(names)
+
+
+def test_book_builds_without_warnings(built_book):
+    """jupyter-book build -W -n --keep-going exits 0 (no warning, no broken reference)."""
+    assert built_book.returncode == 0, built_book.log[-6000:]
 
 
 def test_every_toc_page_is_built(built_book):
     """Each page of the table of contents has an HTML file."""
     for stem in toc_files():
-        assert (built_book / f"{stem}.html").is_file(), stem
+        assert (built_book.html / f"{stem}.html").is_file(), stem
 
 
 def test_no_error_output_in_pages(built_book):
     """No page shows a Python traceback or an execution error."""
-    for page in built_book.glob("book/*.html"):
+    for page in built_book.html.glob("book/*.html"):
         text = page.read_text(encoding="utf-8")
         assert "Traceback (most recent call last)" not in text, page.name
         assert not re.search(r"\b(NameError|ModuleNotFoundError|CellExecutionError)\b", text), (
             page.name)
 
 
-def test_api_page_lists_public_names(built_book):
-    """The API reference documents the top-level names of emse."""
-    text = (built_book / "book" / "api.html").read_text(encoding="utf-8")
-    for target in ("models.PolynomialRegressor", "unlearn.unlearn", "objectives.critical_mu",
-                   "unlearn.UnboundedObjectiveError", "unlearn.UnlearningResult",
-                   "baselines.remove_exact", "objectives.emse_sigma", "metrics.fair_r2"):
-        assert f'id="emse.{target}"' in text, target
+def test_pages_load_nothing_from_the_network(built_book):
+    """No page of the book refers to a script, stylesheet or image on another host."""
+    for page in built_book.html.rglob("*.html"):
+        remote = REMOTE_ASSET.findall(page.read_text(encoding="utf-8"))
+        assert not remote, (page.relative_to(built_book.html), remote)
+
+
+def test_offline_assets_are_in_static(built_book):
+    """MathJax, RequireJS and the widget manager are served from the book's own _static."""
+    static = built_book.html / "_static"
+    for asset in ("npm/mathjax/tex-mml-chtml.js", "npm/mathjax/output/chtml/fonts/woff-v2",
+                  "npm/requirejs/require.js", "npm/html-manager/embed-amd.js",
+                  "widgets-offline.js"):
+        assert (static / asset).exists(), asset
+    index = (built_book.html / "book" / "index.html").read_text(encoding="utf-8")
+    assert 'src="../_static/npm/mathjax/tex-mml-chtml.js' in index
+
+
+@pytest.mark.parametrize("module_name", public_modules())
+def test_api_page_documents_every_public_name(built_book, module_name):
+    """Every public module of emse has a section on the API page, with each name of its __all__.
+
+    A new module must be added to book/api.md (an ``automodule`` block) to pass.
+    """
+    text = (built_book.html / "book" / "api.html").read_text(encoding="utf-8")
+    assert f'id="module-emse.{module_name}"' in text, (
+        f"emse.{module_name} is not on the API page: add an automodule block to book/api.md")
+    module = importlib.import_module(f"emse.{module_name}")
+    missing = [name for name in getattr(module, "__all__", [])
+               if f'id="emse.{module_name}.{name}"' not in text]
+    assert not missing, f"emse.{module_name}: {missing} not documented (docstring missing?)"
+
+
+def test_api_page_documents_top_level_names(built_book):
+    """Each re-exported top-level name (emse.unlearn, ...) has an entry at its home module."""
+    text = (built_book.html / "book" / "api.html").read_text(encoding="utf-8")
+    for name in emse.__all__:
+        obj = getattr(emse, name)
+        if inspect.ismodule(obj):
+            continue  # a submodule: test_api_page_documents_every_public_name
+        assert f'id="{obj.__module__}.{obj.__qualname__}"' in text, name
+
+
+def test_short_cross_references_resolve(built_book):
+    """{py:func}`emse.unlearn` on the API page links to the function, not to the module."""
+    text = (built_book.html / "book" / "api.html").read_text(encoding="utf-8")
+    assert re.search(r'href="#emse\.unlearn\.unlearn"[^>]*><code[^>]*py-func[^>]*>'
+                     r'<span class="pre">emse\.unlearn\(\)', text)
+    assert 'href="#emse.models.PolynomialRegressor"' in text
