@@ -26,6 +26,8 @@ help:
 	@echo "make clean     remove build artefacts (distclean also removes .venv)"
 	@echo "make assets    install (npm ci) and stage the book's offline browser assets"
 	@echo "make browser   install Debian's chromium for the browser tests (needs root)"
+	@echo "make book-student  the student edition, without solutions, into _build/student"
+	@echo "make assignments   student notebooks and autograders into _build/assignments"
 
 $(READY): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +52,16 @@ browser: $(CHROMIUM)
 book: $(READY) $(ASSETS)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+# Course use (book/08-teaching-with-this-book.md). The student edition renders the committed
+# outputs with every solution removed; the assignments are built with otter-grader (offline).
+.PHONY: book-student assignments
+
+book-student: $(READY) $(ASSETS)
+	$(BIN)/python tools/student_edition.py --output _build/student
+
+assignments: $(READY)
+	$(BIN)/python tools/assignments.py build --output _build/assignments
 
 test: lint unit notebooks
 

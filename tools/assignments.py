@@ -115,7 +115,7 @@ def build_all(source_dir: Path | str = SOURCE_DIR, output_dir: Path | str = OUTP
 
 @dataclass
 class Grade:
-    """Autograded points of one submission."""
+    """Autograded points of one submission (named as it was given)."""
 
     submission: str
     scores: dict[str, float] = field(default_factory=dict)
@@ -132,6 +132,7 @@ class Grade:
 
 def grade_submission(submission: Path | str, autograder: Path | str) -> Grade:
     """Grade one notebook with ``otter run`` against an autograder zip (offline, no Docker)."""
+    label = str(submission)
     submission, autograder = Path(submission).resolve(), Path(autograder).resolve()
     for name, path in (("submission", submission), ("autograder", autograder)):
         if not path.is_file():
@@ -140,7 +141,7 @@ def grade_submission(submission: Path | str, autograder: Path | str) -> Grade:
         _run([_otter(), "run", "--no-logo", "-a", str(autograder), "-o", tmp, str(submission)],
              cwd=Path(tmp))
         results = json.loads((Path(tmp) / "results.json").read_text(encoding="utf-8"))
-    grade = Grade(submission.name)
+    grade = Grade(label)
     for test in results["tests"]:
         if test.get("max_score") is None:  # the "Public Tests" summary entry has no points
             continue

@@ -64,14 +64,18 @@ def strip_solution_cells(notebook: dict[str, Any]) -> dict[str, Any]:
     return {**notebook, "cells": kept}
 
 
-def student_config(config: dict[str, Any], *, execute: str = "off",
-                   extension_dir: Path | None = None) -> dict[str, Any]:
+def student_config(config: dict[str, Any], *, root: Path | str | None = None,
+                   execute: str = "off", extension_dir: Path | None = None) -> dict[str, Any]:
     """Derive the student edition's Jupyter Book configuration from the book's.
 
     Parameters
     ----------
     config : dict
         The book's ``_config.yml`` as a dict; it is not modified.
+    root : path, optional
+        The book root. Jupyter Book resolves the folders of ``sphinx.local_extensions`` against
+        the folder of the configuration file; the student configuration is written elsewhere,
+        so relative folders are made absolute against ``root`` (default: the current folder).
     execute : {"off", "cache", "force", "auto"}, default "off"
         ``execute.execute_notebooks`` of the student build.
     extension_dir : Path, optional
@@ -91,6 +95,10 @@ def student_config(config: dict[str, Any], *, execute: str = "off",
     new.setdefault("execute", {})["execute_notebooks"] = execute
     sphinx = new.setdefault("sphinx", {})
     sphinx.setdefault("config", {})["hide_solutions"] = True
+    extensions = sphinx.get("local_extensions") or {}
+    base = Path(root) if root is not None else Path.cwd()
+    sphinx["local_extensions"] = {name: str((base / folder).resolve())
+                                  for name, folder in extensions.items()}
     folder = Path(extension_dir) if extension_dir is not None else Path(__file__).parent
     sphinx.setdefault("local_extensions", {})["student_edition"] = str(folder.resolve())
     return new
@@ -123,7 +131,7 @@ def build_student_edition(root: Path | str = ".", output: Path | str = "_build/s
         raise ValueError(f"root must hold a _config.yml, got {root}")
     output.mkdir(parents=True, exist_ok=True)
     config = student_config(yaml.safe_load(config_file.read_text(encoding="utf-8")),
-                            execute=execute)
+                            root=root, execute=execute)
     student_file = output / "_config_student.yml"
     student_file.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     jupyter_book = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
