@@ -89,6 +89,7 @@ execute: $(READY)
 bench: $(READY) $(ASSETS)
 	$(BIN)/python bench/bench_core.py
 	$(BIN)/python bench/bench_book.py
+	$(BIN)/python bench/bench_removal.py
 
 clean:
 	rm -rf _build _assets .pytest_cache .hypothesis .ruff_cache
