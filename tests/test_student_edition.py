@@ -37,7 +37,8 @@ import student_edition  # noqa: E402  (tools/student_edition.py)
 
 SOLUTION_MARKUP = re.compile(
     r'class="[^"]*\bsolution\b[^"]*"|id="solution-content"|\btag_solution\b')
-FENCE = re.compile(r"^\s*(`{3,}|:{3,})\{(exercise|solution)\}")
+# The opening line of a fenced block: a directive (```{name} or :::{name}) or literal code.
+FENCE = re.compile(r"^\s*(`{3,}|~{3,}|:{3,})\s*(?:\{([\w-]+)\})?")
 TEXT_SUFFIXES = {".html", ".js", ".txt", ".ipynb", ".md", ".json"}
 
 
@@ -70,20 +71,26 @@ def _text(value) -> str:
 
 def _directives(markdown: str, name: str) -> tuple[list[tuple[list[str], list[str]]], str]:
     """(option lines, body lines) of every ``{name}`` directive of a markdown text, and the
-    text outside those directives."""
+    text outside those directives. Other fenced blocks (code, other directives) are skipped
+    whole, so an example of the syntax inside a code block is not taken for the real thing."""
     found, outside, lines, i = [], [], markdown.splitlines(), 0
     while i < len(lines):
         match = FENCE.match(lines[i])
-        if not match or match.group(2) != name:
+        if not match:
             outside.append(lines[i])
             i += 1
             continue
-        fence, options, body, i = match.group(1), [], [], i + 1
-        while i < len(lines) and lines[i].strip() != fence:
-            (options if not body and lines[i].lstrip().startswith(":") else body).append(lines[i])
-            i += 1
-        i += 1
-        found.append((options, body))
+        fence = match.group(1)
+        end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == fence),
+                   len(lines))
+        if match.group(2) == name:
+            options, body = [], []
+            for line in lines[i + 1:end]:
+                (options if not body and line.lstrip().startswith(":") else body).append(line)
+            found.append((options, body))
+        else:
+            outside += lines[i:end + 1]
+        i = end + 1
     return found, "\n".join(outside)
 
 
@@ -182,6 +189,18 @@ def fixture_builds(tmp_path_factory):
         assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-3000:]
         builds[edition] = out / "_build" / "html"
     return builds
+
+
+def test_directive_parser_skips_literal_code_blocks():
+    text = "\n".join([
+        "````markdown", "```{exercise}", ":label: ex-in-code", "", "Not real.", "```", "````",
+        "", "```{exercise}", ":label: ex-real", "", "Real.", "```",
+        "", "```{solution} ex-real", ":class: dropdown", "", "The answer.", "```", "After."])
+    exercises, _ = _directives(text, "exercise")
+    assert [options for options, _ in exercises] == [[":label: ex-real"]]
+    solutions, outside = _directives(text, "solution")
+    assert solutions == [([":class: dropdown"], ["", "The answer."])]
+    assert "The answer." not in outside and "After." in outside and "Not real." in outside
 
 
 def test_fixture_sources_are_understood():
