@@ -20,20 +20,25 @@ evaluates, with :func:`emse.metrics.evaluate`, the five rows of the book's compa
 :func:`compare_methods` runs them on one split, :func:`compare_over_seeds` on one split per seed,
 and :func:`summarize` reduces the per-seed rows to a mean and a standard deviation. The rows are
 plain dictionaries ready for :class:`emse.tables.Table`.
+
+Every experiment runs with a single BLAS thread (``threadpoolctl``): its linear algebra is tiny,
+and on a busy machine a multi-threaded BLAS slows scipy's L-BFGS down by orders of magnitude.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ._validation import check_fitted_model, check_positive_int, check_sigma
 from .baselines import retrain
 from .datasets import Split
-from .metrics import METRIC_NAMES, evaluate
+from .metrics import METRIC_NAMES, evaluate, exponential_r2, fair_r2, r2
 from .models import PolynomialRegressor
 from .objectives import critical_mu
 from .tables import Table
@@ -52,6 +57,17 @@ __all__ = [
 
 #: Row labels of the comparison table, in display order.
 METHODS = ("all data", "EMSE_sigma", "EMSE_mu", "gradient descent", "oracle")
+
+
+def _one_blas_thread(function):
+    """Run ``function`` with a single BLAS thread (see the module docstring)."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with threadpool_limits(limits=1, user_api="blas"):
+            return function(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -114,6 +130,7 @@ def _resolve(value, split: Split, name: str):
     return value
 
 
+@_one_blas_thread
 def best_mu(model, split: Split, *, n_grid: int = 50,
             criterion: str = "fair_r2") -> tuple[float, float]:
     r"""The EMSE_μ weight, on a grid below μ*, that maximises a metric.
@@ -148,8 +165,24 @@ def best_mu(model, split: Split, *, n_grid: int = 50,
         raise ValueError(f"criterion must be one of {METRIC_NAMES}; got {criterion!r}.")
     mu_star = critical_mu(model, split.X_wanted, split.X_unwanted)
     grid = mu_star * np.arange(n_grid) / n_grid
-    scores = [evaluate(_unlearn_mu(model, split, mu).model, split)[criterion] for mu in grid]
+    # The criterion from predictions through fixed design matrices (the same numbers as
+    # evaluate(), without re-validating the inputs at every weight of the grid).
+    design = {part: model.design_matrix(getattr(split, f"X_{part}"))
+              for part in ("wanted", "unwanted", "test")}
+    scores = []
+    for mu in grid:
+        theta = _unlearn_mu(model, split, mu).model.coef_
+        scores.append(_criterion(criterion, split, {p: d @ theta for p, d in design.items()}))
     return float(grid[int(np.argmax(scores))]), float(mu_star)
+
+
+def _criterion(name: str, split: Split, pred: dict) -> float:
+    """One entry of :func:`emse.metrics.evaluate`, from predictions on each part of a split."""
+    if name == "fair_r2":
+        return fair_r2(split.y_wanted, pred["wanted"], split.y_unwanted, pred["unwanted"])
+    part = name.rsplit("_", 1)[1]
+    score = exponential_r2 if name.startswith("exp_") else r2
+    return score(getattr(split, f"y_{part}"), pred[part])
 
 
 def _unlearn_mu(model, split: Split, mu: float) -> UnlearningResult:
@@ -162,6 +195,7 @@ def _unlearn_sigma(model, split: Split, sigma: float, **kwargs) -> UnlearningRes
                    objective="sigma", sigma=sigma, **kwargs)
 
 
+@_one_blas_thread
 def compare_methods(split: Split, *, degree: int | None = None, sigma: float | None = None,
                     n_mu: int = 50, gd_max_iter: int = 1000) -> Comparison:
     """Run every method of :data:`METHODS` on one split.
@@ -205,6 +239,7 @@ def compare_methods(split: Split, *, degree: int | None = None, sigma: float | N
     return Comparison(split, models, results, rows, sigma, mu, mu_star)
 
 
+@_one_blas_thread
 def sweep(model, split: Split, objective: str, values: Iterable[float]) -> list[dict]:
     """Metrics of the EMSE minimiser for each value of σ or of μ.
 
@@ -236,6 +271,7 @@ def sweep(model, split: Split, objective: str, values: Iterable[float]) -> list[
     return [{objective: v, **evaluate(run(model, split, v).model, split)} for v in values]
 
 
+@_one_blas_thread
 def descent_path(model, split: Split, n_iter: int, *, sigma: float | None = None,
                  every: int = 1) -> list[dict]:
     """Objective and metrics along plain gradient descent on EMSE_σ.
@@ -281,6 +317,7 @@ def descent_path(model, split: Split, n_iter: int, *, sigma: float | None = None
     return rows
 
 
+@_one_blas_thread
 def compare_over_seeds(make_split: Callable[[int], Split], seeds: Iterable[int],
                        **kwargs) -> list[dict]:
     """:func:`compare_methods` on one split per seed.

@@ -258,3 +258,15 @@ def test_condition_too_high_a_degree_hides_overfitting():
     assert all(row["r2_wanted"] > 0.99 for row in comparison.rows[1:])
     assert all(row["r2_test"] < 0 for row in comparison.rows)
     assert comparison.mu_star < 0.01
+
+
+@pytest.mark.parametrize("criterion", METRIC_NAMES)
+def test_best_mu_criterion_matches_evaluate(comparison_a, scenario_a, criterion):
+    """The criterion best_mu maximises is the same number evaluate() reports."""
+    from emse.experiments import _criterion
+
+    model = comparison_a.models["EMSE_mu"]
+    pred = {part: model.predict(getattr(scenario_a, f"X_{part}"))
+            for part in ("wanted", "unwanted", "test")}
+    assert _criterion(criterion, scenario_a, pred) == pytest.approx(
+        evaluate(model, scenario_a)[criterion])
