@@ -312,8 +312,8 @@ def test_inputs_are_never_modified(regression, classification):
     network.loss_value_and_grad(theta, X_w, y_w)
     network.with_coef(theta)
     NeuralRegressor(hidden_layer_sizes=(3,), max_iter=5).fit(X_w, y_w)
-    for original, copy in zip(arrays + [theta, network.coef_],
-                              copies + [theta_copy, coef], strict=True):
+    for original, copy in zip([*arrays, theta, network.coef_],
+                              [*copies, theta_copy, coef], strict=True):
         assert_allclose(original, copy)
     classifier, X, y = classification
     X_copy, y_copy, c_coef = X.copy(), y.copy(), classifier.coef_.copy()
