@@ -10,7 +10,7 @@ r"""Established unlearning methods to compare EMSE with.
 * :func:`gradient_ascent` (NegGrad) ascends the loss of the forget set; :func:`descent_ascent`
   (NegGrad+ / GradDiff) descends the retained loss while ascending the forget loss. With the
   squared loss and weight μ its objective is EMSE_μ.
-* :class:`SISA` (defined in :mod:`emse.sisa`) trains one model per disjoint shard and aggregates
+* :class:`SISA` (defined in ``emse.sisa``) trains one model per disjoint shard and aggregates
   them; deleting a point retrains only the shard that held it (Bourtoule et al. 2021).
 """
 
@@ -296,7 +296,7 @@ def gradient_ascent(model, X_forget, y_forget, *, learning_rate: float,
     r"""NegGrad: take gradient steps that *increase* the mean loss of the forget set.
 
     Minimises :math:`-L_F(\theta)` by ``n_steps`` steps of gradient descent from the trained
-    parameters, where :math:`L_F` is the mean loss of :func:`emse.losses.mean_loss_and_grad`.
+    parameters, where :math:`L_F` is the mean loss of ``emse.losses.mean_loss_and_grad``.
     The objective is unbounded below (for the squared loss, and for separable data under the
     cross-entropy), so the number of steps is the method's stopping rule: it is a common
     baseline (Golatkar et al. 2020; Maini et al. 2024), not a minimiser.
