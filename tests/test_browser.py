@@ -163,7 +163,10 @@ def open_dropdowns(page) -> list[str]:
         if content.is_visible():
             problems.append(f"{name}: visible before the click")
             continue
-        dropdown.locator(".admonition-title").click()
+        # A real mouse click on the title; force skips Playwright's actionability polling (a
+        # quarter of a second per click): if anything intercepts the click, the content stays
+        # hidden and the check below fails.
+        dropdown.locator(".admonition-title").click(force=True)
         try:
             content.wait_for(state="visible", timeout=2_000)
         except Exception:  # playwright's TimeoutError
