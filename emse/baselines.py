@@ -89,8 +89,11 @@ def remove_exact(model, X_remove, y_remove):
         \theta' = \theta - G^{-1}\Phi_r^\top (I - \Phi_r G^{-1}\Phi_r^\top)^{-1}
                   (y_r - \Phi_r\theta),
 
-    which costs :math:`O(p^3 + k p^2)` for :math:`k` removed points and :math:`p` parameters,
-    independent of the number of retained points.
+    which solves a :math:`k\times k` system. When more points are removed than there are
+    parameters (:math:`k > p`), the same downdate is solved in its :math:`p\times p` form,
+    :math:`G'\theta' = b'`, by a Cholesky factorisation of :math:`G'`. Either way the cost is
+    :math:`O(p^3 + k p^2 + \min(k, p)^3)` for :math:`k` removed points and :math:`p`
+    parameters, independent of the number of retained points.
 
     Parameters
     ----------
@@ -121,22 +124,33 @@ def remove_exact(model, X_remove, y_remove):
         raise ValueError(f"X_remove must leave at least one training point; it has {k} of the "
                          f"model's {model.n_samples_fit_}.")
     Phi_r = model.design_matrix(X_r)
-    try:
-        gram_factor = linalg.cho_factor(model.gram_, check_finite=False)
-    except linalg.LinAlgError as error:
-        raise ValueError("model's training data do not determine every parameter (gram_ is "
-                         "singular), so its fit is not unique and cannot be downdated.") from error
-    G_inv_Phi_rT = linalg.cho_solve(gram_factor, Phi_r.T, check_finite=False)  # G^{-1} Phi_r^T
-    capacitance = np.eye(k) - Phi_r @ G_inv_Phi_rT  # I - Phi_r G^{-1} Phi_r^T
-    residual = y_r - Phi_r @ model.coef_
-    # I - H is singular exactly when the retained data no longer determine every parameter.
-    if np.linalg.cond(capacitance) > 1e12:
-        raise ValueError("X_remove cannot be removed: without these points the retained data "
-                         "no longer determine every parameter (I - H is singular).")
-    correction = linalg.solve(capacitance, residual, check_finite=False)
-    new = model.with_coef(model.coef_ - G_inv_Phi_rT @ correction)
-    new.gram_ = model.gram_ - Phi_r.T @ Phi_r
-    new.moment_ = model.moment_ - Phi_r.T @ y_r
+    gram = model.gram_ - Phi_r.T @ Phi_r  # G'
+    moment = model.moment_ - Phi_r.T @ y_r  # b'
+    undetermined = ValueError("X_remove cannot be removed: without these points the retained "
+                              "data no longer determine every parameter (G' is singular).")
+    if k > Phi_r.shape[1]:
+        try:
+            coef = linalg.cho_solve(linalg.cho_factor(gram, check_finite=False), moment,
+                                    check_finite=False)
+        except linalg.LinAlgError as error:
+            raise undetermined from error
+    else:
+        try:
+            gram_factor = linalg.cho_factor(model.gram_, check_finite=False)
+        except linalg.LinAlgError as error:
+            raise ValueError("model's training data do not determine every parameter (gram_ is "
+                             "singular), so its fit is not unique and cannot be downdated."
+                             ) from error
+        G_inv_Phi_rT = linalg.cho_solve(gram_factor, Phi_r.T, check_finite=False)
+        capacitance = np.eye(k) - Phi_r @ G_inv_Phi_rT  # I - Phi_r G^{-1} Phi_r^T
+        # I - H is singular exactly when G' is: the retained data no longer determine theta.
+        if np.linalg.cond(capacitance) > 1e12:
+            raise undetermined
+        correction = linalg.solve(capacitance, y_r - Phi_r @ model.coef_, check_finite=False)
+        coef = model.coef_ - G_inv_Phi_rT @ correction
+    new = model.with_coef(coef)
+    new.gram_ = gram
+    new.moment_ = moment
     new.n_samples_fit_ = model.n_samples_fit_ - k
     return new
 

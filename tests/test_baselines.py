@@ -255,3 +255,11 @@ def test_new_methods_bad_input_raises(model, split):
         gradient_residual_norm(model, np.empty((0, 1)), np.empty(0))
     with pytest.raises(ValueError, match="same number of samples"):
         gradient_residual_norm(model, split.X_wanted, split.y_wanted[:-1])
+
+
+def test_removing_more_points_than_parameters_that_determine_the_fit_raises():
+    """Degree 1 on 4 inputs: removing 3 (k > p, the p x p path) leaves 1 point for 2 parameters."""
+    X = np.array([[-1.0], [0.0], [1.0], [2.0]])
+    model = PolynomialRegressor(degree=1).fit(X, np.array([1.0, 0.0, 1.0, 4.0]))
+    with pytest.raises(ValueError, match="no longer determine every parameter"):
+        remove_exact(model, X[:3], np.array([1.0, 0.0, 1.0]))
