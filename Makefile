@@ -8,6 +8,11 @@ READY := $(VENV)/.requirements-installed
 SANITIZE := tests/nbval_sanitize.cfg
 CHAPTERS := $(sort $(wildcard book/*.ipynb))
 JB_FLAGS := -W -n --keep-going
+# One BLAS thread everywhere: outputs do not depend on the machine's core count (nbval compares
+# them), and the book's small problems run faster than with oversubscribed threads.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
 # Browser assets the book serves itself (MathJax, RequireJS, widget manager; package-lock.json)
 # and Debian's Chromium for the browser tests (tests/test_browser.py).
 NPM ?= npm
