@@ -143,8 +143,9 @@ def remove_exact(model, X_remove, y_remove):
                              ) from error
         G_inv_Phi_rT = linalg.cho_solve(gram_factor, Phi_r.T, check_finite=False)
         capacitance = np.eye(k) - Phi_r @ G_inv_Phi_rT  # I - Phi_r G^{-1} Phi_r^T
-        # I - H is singular exactly when G' is: the retained data no longer determine theta.
-        if np.linalg.cond(capacitance) > 1e12:
+        # I - H (symmetric, eigenvalues in [0, 1]) is singular exactly when G' is: the
+        # retained data no longer determine theta. A point of leverage 1 is the case k = 1.
+        if linalg.eigvalsh(capacitance)[0] <= 1e-10:
             raise undetermined
         correction = linalg.solve(capacitance, y_r - Phi_r @ model.coef_, check_finite=False)
         coef = model.coef_ - G_inv_Phi_rT @ correction

@@ -263,3 +263,11 @@ def test_removing_more_points_than_parameters_that_determine_the_fit_raises():
     model = PolynomialRegressor(degree=1).fit(X, np.array([1.0, 0.0, 1.0, 4.0]))
     with pytest.raises(ValueError, match="no longer determine every parameter"):
         remove_exact(model, X[:3], np.array([1.0, 0.0, 1.0]))
+
+
+def test_removing_a_point_of_leverage_one_raises():
+    """Degree 1 on 3 inputs, two of them equal: the lone input has leverage 1 (k = 1 <= p)."""
+    X = np.array([[0.0], [0.0], [1.0]])
+    model = PolynomialRegressor(degree=1).fit(X, np.array([0.0, 0.2, 1.0]))
+    with pytest.raises(ValueError, match="no longer determine every parameter"):
+        remove_exact(model, X[2:], np.array([1.0]))
