@@ -298,7 +298,7 @@ class NeuralRegressor(RegressorMixin, _Network):
         Units per layer, input and output included.
     coefs_, intercepts_ : list of ndarray
         Weights and biases per layer, as in scikit-learn.
-    loss_curve_ : ndarray of shape (n_iter_ + 1,)
+    loss_curve_ : ndarray of shape (``n_iter_ + 1``,)
         Training loss at the start and after every iteration.
     n_iter_ : int
     converged_ : bool
