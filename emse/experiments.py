@@ -358,9 +358,11 @@ def summarize(rows: Sequence[dict], metrics: Sequence[str] = METRIC_NAMES) -> li
     Parameters
     ----------
     rows : sequence of dict
-        Rows with a ``"method"`` key and the ``metrics``, as :func:`compare_over_seeds` returns.
+        Rows with a ``"method"`` key and a number under each of ``metrics``, as
+        :func:`compare_over_seeds` returns (rows may carry further keys of their own, such as a
+        distance to the oracle computed by the caller).
     metrics : sequence of str, default=METRIC_NAMES
-        Which metrics to reduce.
+        Which keys to reduce.
 
     Returns
     -------
@@ -369,10 +371,15 @@ def summarize(rows: Sequence[dict], metrics: Sequence[str] = METRIC_NAMES) -> li
         ``"<metric> mean"``, ``"<metric> sd"`` (sample standard deviation, ``ddof=1``; 0 for a
         single row) per metric.
     """
-    metrics = _check_metrics(metrics)
+    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
+    if not metrics or not all(isinstance(m, str) for m in metrics):
+        raise ValueError(f"metrics must be a non-empty sequence of key names; got {metrics!r}.")
     rows = list(rows)
     if not rows or any("method" not in row for row in rows):
         raise ValueError("rows must be a non-empty sequence of dicts with a 'method' key.")
+    missing = sorted({m for row in rows for m in metrics if m not in row})
+    if missing:
+        raise ValueError(f"every row must hold every metric; missing {missing}.")
     summary = []
     for method in dict.fromkeys(row["method"] for row in rows):
         group = [row for row in rows if row["method"] == method]

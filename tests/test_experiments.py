@@ -201,6 +201,8 @@ def test_summarize_known_answer_and_single_row():
     assert summarize(rows, ["fair_r2"]) == [{"method": "m", "seeds": 2, "fair_r2 mean": 2.0,
                                              "fair_r2 sd": pytest.approx(np.sqrt(2.0))}]
     assert summarize(rows[:1], "fair_r2")[0]["fair_r2 sd"] == 0.0
+    custom = [{"method": "m", "distance": 0.5}, {"method": "n", "distance": 1.5}]
+    assert [e["distance mean"] for e in summarize(custom, ["distance"])] == [0.5, 1.5]
 
 
 @pytest.mark.parametrize(
@@ -208,7 +210,8 @@ def test_summarize_known_answer_and_single_row():
     [
         ([], ["fair_r2"], "rows must be a non-empty sequence"),
         ([{"fair_r2": 1.0}], ["fair_r2"], "rows must be a non-empty sequence"),
-        ([{"method": "m", "fair_r2": 1.0}], ["accuracy"], "metrics must be names"),
+        ([{"method": "m", "fair_r2": 1.0}], ["accuracy"], "missing"),
+        ([{"method": "m", "fair_r2": 1.0}], [], "metrics must be a non-empty sequence"),
     ],
 )
 def test_summarize_bad_arguments(rows, metrics, message):
