@@ -46,6 +46,14 @@ __all__ = [
     "retrain",
 ]
 
+#: remove_exact refuses a removal when the smallest eigenvalue of I - H is at most this.
+_SINGULAR = 1e-10
+
+
+def _undetermined() -> ValueError:
+    return ValueError("X_remove cannot be removed: without these points the retained data no "
+                      "longer determine every parameter (G' is singular).")
+
 
 def retrain(model, X_wanted, y_wanted):
     """Refit ``model``'s estimator from scratch on the retained data, in the same basis.
@@ -110,6 +118,15 @@ def remove_exact(model, X_remove, y_remove):
     model : PolynomialRegressor
         A new fitted model equal (to rounding) to retraining without the removed points, with
         updated ``gram_``, ``moment_`` and ``n_samples_fit_`` so that removals can be chained.
+
+    Raises
+    ------
+    ValueError
+        If the removal leaves :math:`G'` singular, so that the retained data no longer determine
+        every parameter: the smallest eigenvalue of :math:`I - \Phi_r G^{-1}\Phi_r^\top` (the
+        identity minus the removed points' hat matrix, eigenvalues in :math:`[0, 1]`) is at most
+        ``1e-10``. For one removed point this is a leverage of 1. Also on invalid input, naming
+        the argument.
     """
     check_fitted_model(model)
     if getattr(model, "gram_", None) is None:
@@ -126,27 +143,31 @@ def remove_exact(model, X_remove, y_remove):
     Phi_r = model.design_matrix(X_r)
     gram = model.gram_ - Phi_r.T @ Phi_r  # G'
     moment = model.moment_ - Phi_r.T @ y_r  # b'
-    undetermined = ValueError("X_remove cannot be removed: without these points the retained "
-                              "data no longer determine every parameter (G' is singular).")
+    try:
+        gram_factor = linalg.cho_factor(model.gram_, check_finite=False)
+    except linalg.LinAlgError as error:
+        raise ValueError("model's training data do not determine every parameter (gram_ is "
+                         "singular), so its fit is not unique and cannot be downdated."
+                         ) from error
+    # Refuse when the smallest eigenvalue of I - H, H = Phi_r G^{-1} Phi_r^T (eigenvalues in
+    # [0, 1]), is at most _SINGULAR: then G' is singular and the retained data no longer
+    # determine theta (k = 1: a point of leverage 1). Below 1, the eigenvalues of I - H (k x k)
+    # and of G^{-1} G' (p x p) coincide, so each branch tests the smaller matrix.
     if k > Phi_r.shape[1]:
+        smallest = linalg.eigh(gram, model.gram_, eigvals_only=True, subset_by_index=[0, 0],
+                               check_finite=False)[0]
+        if smallest <= _SINGULAR:
+            raise _undetermined()
         try:
             coef = linalg.cho_solve(linalg.cho_factor(gram, check_finite=False), moment,
                                     check_finite=False)
         except linalg.LinAlgError as error:
-            raise undetermined from error
+            raise _undetermined() from error
     else:
-        try:
-            gram_factor = linalg.cho_factor(model.gram_, check_finite=False)
-        except linalg.LinAlgError as error:
-            raise ValueError("model's training data do not determine every parameter (gram_ is "
-                             "singular), so its fit is not unique and cannot be downdated."
-                             ) from error
         G_inv_Phi_rT = linalg.cho_solve(gram_factor, Phi_r.T, check_finite=False)
-        capacitance = np.eye(k) - Phi_r @ G_inv_Phi_rT  # I - Phi_r G^{-1} Phi_r^T
-        # I - H (symmetric, eigenvalues in [0, 1]) is singular exactly when G' is: the
-        # retained data no longer determine theta. A point of leverage 1 is the case k = 1.
-        if linalg.eigvalsh(capacitance)[0] <= 1e-10:
-            raise undetermined
+        capacitance = np.eye(k) - Phi_r @ G_inv_Phi_rT  # C = I - Phi_r G^{-1} Phi_r^T
+        if linalg.eigvalsh(capacitance)[0] <= _SINGULAR:
+            raise _undetermined()
         correction = linalg.solve(capacitance, y_r - Phi_r @ model.coef_, check_finite=False)
         coef = model.coef_ - G_inv_Phi_rT @ correction
     new = model.with_coef(coef)

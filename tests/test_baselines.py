@@ -271,3 +271,17 @@ def test_removing_a_point_of_leverage_one_raises():
     model = PolynomialRegressor(degree=1).fit(X, np.array([0.0, 0.2, 1.0]))
     with pytest.raises(ValueError, match="no longer determine every parameter"):
         remove_exact(model, X[2:], np.array([1.0]))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_removal_leaving_fewer_points_than_parameters_raises_on_both_paths(seed):
+    """Removing all but p - 1 of n distinct points always raises, whether k <= p or k > p."""
+    rng = np.random.default_rng(seed)
+    degree = int(rng.integers(1, 5))
+    p = degree + 1
+    n = p + int(rng.integers(1, 2 * p + 2))
+    X = rng.uniform(-1, 1, size=(n, 1))
+    model = PolynomialRegressor(degree=degree).fit(X, rng.standard_normal(n))
+    drop = rng.choice(n, size=n - (p - 1), replace=False)
+    with pytest.raises(ValueError, match="no longer determine every parameter"):
+        remove_exact(model, X[drop], rng.standard_normal(drop.size))
