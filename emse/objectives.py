@@ -59,21 +59,33 @@ def _residuals(r, name: str) -> np.ndarray:
     return r
 
 
+def _finite_values(r, name: str) -> np.ndarray:
+    """Return ``r`` as a float array of any shape with finite entries, or raise naming it."""
+    try:
+        values = np.asarray(r, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be real numbers (a scalar or an array); got "
+                        f"{type(r).__name__}.") from error
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"{name} must hold finite values; got NaN or infinity.")
+    return values
+
+
 def gaussian_density(r, sigma: float) -> np.ndarray:
     r"""The normal density :math:`\varphi_\sigma(r)` of mean zero and standard deviation σ.
 
     Parameters
     ----------
-    r : array-like of shape (n,)
-        Residuals.
+    r : float or array-like of any shape
+        Residuals, finite.
     sigma : float
         Standard deviation, ``> 1/sqrt(2*pi)`` (so that the density stays below one).
 
     Returns
     -------
-    density : ndarray of shape (n,)
+    density : ndarray of the shape of ``r``
     """
-    return _density(np.asarray(r, dtype=np.float64), check_sigma(sigma))
+    return _density(_finite_values(r, "r"), check_sigma(sigma))
 
 
 def _density(r: np.ndarray, sigma: float) -> np.ndarray:
@@ -94,8 +106,8 @@ def unwanted_sigma_loss(r, sigma: float, lam: float = 1.0) -> np.ndarray:
 
     Parameters
     ----------
-    r : array-like of shape (n,)
-        Residuals of unwanted points.
+    r : float or array-like of any shape
+        Residuals of unwanted points, finite.
     sigma : float
         Scale, ``> 1/sqrt(2*pi)``.
     lam : float, default=1.0
@@ -103,10 +115,10 @@ def unwanted_sigma_loss(r, sigma: float, lam: float = 1.0) -> np.ndarray:
 
     Returns
     -------
-    loss : ndarray of shape (n,)
+    loss : ndarray of the shape of ``r``
     """
     lam = check_nonnegative(lam, "lam")
-    return _unwanted_loss(np.asarray(r, dtype=np.float64), check_sigma(sigma), lam)
+    return _unwanted_loss(_finite_values(r, "r"), check_sigma(sigma), lam)
 
 
 def emse_mu(r_wanted, r_unwanted, mu: float) -> float:
@@ -163,7 +175,8 @@ def emse_sigma(r_wanted, r_unwanted, sigma: float, lam: float = 1.0) -> float:
     return float(np.sum(r_w**2) + np.sum(_unwanted_loss(r_u, sigma, lam)))
 
 
-def emse_mu_residual_grad(r_wanted, r_unwanted, mu: float):
+def emse_mu_residual_grad(r_wanted, r_unwanted, mu: float
+                          ) -> tuple[float, np.ndarray, np.ndarray]:
     r"""EMSE_μ and its derivatives with respect to the residuals.
 
     For a model that is not linear in its parameters (a neural network, chapter 6), the
@@ -206,7 +219,8 @@ def _mu_residual_grad(r_w, r_u, mu):
     return float(value), 2.0 / r_w.size * r_w, -2.0 * mu / r_u.size * r_u
 
 
-def emse_sigma_residual_grad(r_wanted, r_unwanted, sigma: float, lam: float = 1.0):
+def emse_sigma_residual_grad(r_wanted, r_unwanted, sigma: float, lam: float = 1.0
+                             ) -> tuple[float, np.ndarray, np.ndarray]:
     r"""EMSE_σ and its derivatives with respect to the residuals.
 
     .. math::
@@ -265,7 +279,8 @@ def _check_design(theta, Phi_wanted, y_wanted, Phi_unwanted, y_unwanted):
     return theta, Phi_w, y_w, Phi_u, y_u
 
 
-def emse_mu_value_and_grad(theta, Phi_wanted, y_wanted, Phi_unwanted, y_unwanted, mu: float):
+def emse_mu_value_and_grad(theta, Phi_wanted, y_wanted, Phi_unwanted, y_unwanted,
+                           mu: float) -> tuple[float, np.ndarray]:
     r"""EMSE_μ and its gradient with respect to the parameters.
 
     .. math::
@@ -332,7 +347,7 @@ def _mu_hessian(Phi_w, Phi_u, mu):
 
 
 def emse_sigma_value_and_grad(theta, Phi_wanted, y_wanted, Phi_unwanted, y_unwanted,
-                              sigma: float, lam: float = 1.0):
+                              sigma: float, lam: float = 1.0) -> tuple[float, np.ndarray]:
     r"""EMSE_σ and its gradient with respect to the parameters.
 
     .. math::

@@ -13,6 +13,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy.optimize import OptimizeResult
 
+from ._validation import check_nonnegative, check_positive_int, check_targets
+
 __all__ = ["gradient_descent"]
 
 #: Iterates larger than this multiple of (1 + |theta0|) count as divergence.
@@ -42,13 +44,13 @@ def gradient_descent(
     value_and_grad : callable
         ``value_and_grad(theta) -> (f, grad)``, as for ``scipy.optimize.minimize(jac=True)``.
     theta0 : array-like of shape (p,)
-        Starting point (not modified).
+        Starting point, finite (not modified).
     learning_rate : float
-        Step length η, ``> 0``.
+        Step length η, finite and ``> 0``.
     max_iter : int, default=1000
         Largest number of steps, ``>= 1``.
     tol : float, default=1e-6
-        Stop when ``max(abs(grad)) <= tol``.
+        Stop when ``max(abs(grad)) <= tol``; ``>= 0``.
 
     Returns
     -------
@@ -56,17 +58,25 @@ def gradient_descent(
         ``x`` (last finite iterate), ``fun``, ``nit`` (steps taken), ``success``, ``status``
         (0 converged, 1 max_iter, 2 diverged), ``message``, and ``history``: the objective at
         ``theta0`` and after every step, of length ``nit + 1``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        On invalid input, naming the argument.
     """
-    if not np.isfinite(learning_rate) or learning_rate <= 0:
+    if not callable(value_and_grad):
+        raise TypeError(f"value_and_grad must be a callable returning (value, gradient); got "
+                        f"{type(value_and_grad).__name__}.")
+    if check_nonnegative(learning_rate, "learning_rate") == 0:
         raise ValueError(f"learning_rate must be a finite number > 0; got {learning_rate!r}.")
-    if int(max_iter) < 1:
-        raise ValueError(f"max_iter must be an integer >= 1; got {max_iter!r}.")
-    theta = np.array(theta0, dtype=np.float64, copy=True)
+    max_iter = check_positive_int(max_iter, "max_iter")
+    tol = check_nonnegative(tol, "tol")
+    theta = np.array(check_targets(theta0, "theta0"), dtype=np.float64, copy=True)
     bound = DIVERGENCE_FACTOR * (1.0 + np.linalg.norm(theta))
     value, grad = value_and_grad(theta)
     history = [value]
     status, n_iter = 1, 0
-    for n_iter in range(1, int(max_iter) + 1):
+    for n_iter in range(1, max_iter + 1):
         if np.max(np.abs(grad)) <= tol:
             status, n_iter = 0, n_iter - 1
             break

@@ -147,6 +147,11 @@ def test_critical_mu_is_zero_when_wanted_data_underdetermine(model):
         (lambda: emse_sigma([1.0], [1.0], sigma=1 / np.sqrt(2 * np.pi)), ValueError,
          "sigma must be greater"),
         (lambda: emse_sigma([1.0], [1.0], sigma=1.0, lam=-1), ValueError, "lam must be"),
+        (lambda: gaussian_density([0.0, np.nan], 1.0), ValueError, "r must hold finite"),
+        (lambda: gaussian_density("a", 1.0), TypeError, "r must be real numbers"),
+        (lambda: gaussian_density([0.0], 0.3), ValueError, "sigma must be greater"),
+        (lambda: unwanted_sigma_loss([np.inf], 1.0), ValueError, "r must hold finite"),
+        (lambda: unwanted_sigma_loss([0.0], 1.0, lam=-1.0), ValueError, "lam must be"),
         (lambda: emse_mu_value_and_grad(np.zeros(2), np.ones((3, 2)), np.ones(3),
                                         np.ones((2, 3)), np.ones(2), 0.1),
          ValueError, "Phi_unwanted must have 2 feature"),
@@ -259,3 +264,11 @@ def test_residual_grads_do_not_modify_inputs():
     emse_sigma_residual_grad(r_w, r_u, sigma=1.0)
     assert_allclose(r_w, copies[0])
     assert_allclose(r_u, copies[1])
+
+
+def test_density_and_unwanted_loss_keep_the_shape_of_r():
+    """A scalar gives a 0-d array and a 2-D array keeps its shape, entry by entry."""
+    r = np.array([[0.0, 1.0], [-2.0, 3.0]])
+    assert gaussian_density(0.0, 1.0).shape == ()
+    assert_allclose(gaussian_density(r, 1.0), np.exp(-(r**2) / 2) / np.sqrt(2 * np.pi))
+    assert_allclose(unwanted_sigma_loss(r, 1.0).ravel(), unwanted_sigma_loss(r.ravel(), 1.0))

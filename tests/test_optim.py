@@ -52,3 +52,28 @@ def test_bad_max_iter():
     """max_iter must be at least 1."""
     with pytest.raises(ValueError, match="max_iter"):
         gradient_descent(quadratic, np.zeros(1), learning_rate=0.1, max_iter=0)
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"learning_rate": "0.1"}, TypeError, "learning_rate"),
+    ({"learning_rate": 0.1, "max_iter": 2.5}, TypeError, "max_iter"),
+    ({"learning_rate": 0.1, "tol": -1e-6}, ValueError, "tol"),
+    ({"learning_rate": 0.1, "tol": np.nan}, ValueError, "tol"),
+])
+def test_bad_options_raise_naming_the_argument(kwargs, error, message):
+    """Each option is checked and the error names it."""
+    with pytest.raises(error, match=message):
+        gradient_descent(quadratic, np.zeros(1), **kwargs)
+
+
+@pytest.mark.parametrize("theta0", [np.array([np.nan, 0.0]), np.array([np.inf]), np.zeros((2, 2))])
+def test_bad_start_raises_naming_theta0(theta0):
+    """theta0 must be a finite vector."""
+    with pytest.raises(ValueError, match="theta0"):
+        gradient_descent(quadratic, theta0, learning_rate=0.1)
+
+
+def test_value_and_grad_must_be_callable():
+    """A non-callable objective is a TypeError naming value_and_grad."""
+    with pytest.raises(TypeError, match="value_and_grad"):
+        gradient_descent(None, np.zeros(1), learning_rate=0.1)
