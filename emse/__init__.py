@@ -7,12 +7,14 @@ The main entry points are re-exported here::
     result = emse.unlearn(model, X_wanted, y_wanted, X_unwanted, y_unwanted, sigma=1.0)
 
 Submodules: ``models``, ``neural``, ``neural_unlearn``, ``objectives``, ``unlearn``, ``optim``,
-``metrics``, ``datasets``, ``baselines``, ``plotting``, ``tables``, ``widgets``, ``explorers``.
+``metrics``, ``datasets``, ``baselines``, ``plotting``, ``tables``, ``widgets``, ``explorers``,
+``experiments``.
 """
 
 from . import (
     baselines,
     datasets,
+    experiments,
     explorers,
     metrics,
     models,
@@ -36,6 +38,7 @@ __all__ = [
     "baselines",
     "critical_mu",
     "datasets",
+    "experiments",
     "explorers",
     "metrics",
     "models",
