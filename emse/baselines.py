@@ -215,7 +215,9 @@ def remove_newton(model, X_remove, y_remove):
     stored by the fit (``gram_`` of a least-squares fit, ``hessian_`` of a softmax fit), so no
     retained data are needed. For least squares :math:`J_r` is quadratic and the step lands on
     its minimiser: the result equals retraining. For logistic regression it is a first-order
-    approximation whose error :func:`gradient_residual_norm` measures.
+    approximation whose error :func:`gradient_residual_norm` measures. Guo et al. make the
+    removal *certified* by training with a random linear term added to the objective, which
+    hides a bounded residual; no such noise is used here, so the step is not certified.
 
     Parameters
     ----------

@@ -206,7 +206,7 @@ def membership_statistic(model, X, y) -> np.ndarray:
     Carlini et al. (2022) found to be close to Gaussian across shadow models (from the logits for
     :class:`emse.logistic.SoftmaxRegression`, otherwise from probabilities clipped to
     :math:`[10^{-15}, 1 - 10^{-15}]`); for a regressor, the signed residual :math:`y - f(x)`,
-    Gaussian when the noise is.
+    whose spread across shadow models comes from which other points each one was trained on.
 
     Parameters
     ----------
@@ -255,8 +255,9 @@ def fit_shadow_models(make_model: Callable, X_fixed, y_fixed, X_candidates, y_ca
     candidates. The subsets are balanced: every candidate is in exactly half of the shadow
     models, chosen at random. With the retained data as the fixed data, an IN shadow model is
     what the trained model would look like and an OUT shadow model what the oracle would look
-    like, example by example (the attacker of the unlearning version of LiRA, Hayes et al. 2025,
-    who knows the retained data).
+    like, example by example: a strong attacker, who knows the retained data and the training
+    algorithm. (The unlearning version of LiRA, U-LiRA of Hayes et al. 2025, also passes the IN
+    shadow models through the unlearning method under test; this function does not.)
 
     Parameters
     ----------
