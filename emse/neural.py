@@ -9,7 +9,9 @@ L-BFGS and :func:`emse.optim.gradient_descent` optimise it directly.
 
 The backward pass computes the vector-Jacobian product :math:`J^\top\delta` of the outputs: the
 gradient of any loss of the outputs follows from the loss's derivative ``delta`` with respect to
-the outputs. EMSE needs nothing else (see :mod:`emse.neural_unlearn`).
+the outputs. EMSE needs nothing else (see :mod:`emse.neural_unlearn`). The passes themselves, the
+parameter layout and the minimiser live in the private module ``emse/_mlp.py``; this module holds
+the scikit-learn estimators built on them.
 """
 
 from __future__ import annotations
@@ -17,159 +19,29 @@ from __future__ import annotations
 import copy
 import warnings
 from functools import partial
-from itertools import pairwise
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
-from .optim import DIVERGENCE_FACTOR, gradient_descent
+from ._mlp import (
+    _forward,
+    _initial_parameters,
+    _minimise,
+    _outputs_objective,
+    _unpack,
+    _weight_mask,
+)
 
 __all__ = ["ACTIVATIONS", "NeuralClassifier", "NeuralRegressor", "from_sklearn"]
 
 #: Hidden-layer activations, named as in ``sklearn.neural_network``.
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
-
-
-def _activate(Z: np.ndarray, activation: str) -> np.ndarray:
-    if activation == "tanh":
-        return np.tanh(Z)
-    if activation == "logistic":
-        return special.expit(Z)
-    if activation == "relu":
-        return np.maximum(Z, 0.0)
-    return Z
-
-
-def _slope(A: np.ndarray, activation: str) -> np.ndarray:
-    """Derivative of the activation, written through its output A = h(Z)."""
-    if activation == "tanh":
-        return 1.0 - A**2
-    if activation == "logistic":
-        return A * (1.0 - A)
-    if activation == "relu":
-        return (A > 0).astype(np.float64)
-    return np.ones_like(A)
-
-
-def _unpack(theta: np.ndarray, sizes: tuple[int, ...]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Views (W_k, b_k) into the flat parameter vector, layer by layer."""
-    layers, start = [], 0
-    for fan_in, fan_out in pairwise(sizes):
-        W = theta[start:start + fan_in * fan_out].reshape(fan_in, fan_out)
-        start += fan_in * fan_out
-        layers.append((W, theta[start:start + fan_out]))
-        start += fan_out
-    return layers
-
-
-def _forward(layers, X: np.ndarray, activation: str):
-    """Forward pass: the activations a_0 = X, ..., a_{L-1} and the linear output z."""
-    activations = [X]
-    for W, b in layers[:-1]:
-        activations.append(_activate(activations[-1] @ W + b, activation))
-    W, b = layers[-1]
-    return activations, activations[-1] @ W + b
-
-
-def _backward(layers, activations, delta: np.ndarray, activation: str) -> np.ndarray:
-    """Backward pass: the gradient of sum(delta * z) with respect to the flat parameters."""
-    grads = []
-    for k in range(len(layers) - 1, -1, -1):
-        grads.append(delta.sum(axis=0))                  # d/db_k
-        grads.append((activations[k].T @ delta).ravel())  # d/dW_k
-        if k > 0:
-            delta = (delta @ layers[k][0].T) * _slope(activations[k], activation)
-    return np.concatenate(grads[::-1])
-
-
-def _initial_parameters(sizes, activation: str, random_state) -> np.ndarray:
-    """Glorot-uniform weights and biases, as scikit-learn's MLPs draw them."""
-    rng = np.random.default_rng(random_state)
-    factor = 2.0 if activation == "logistic" else 6.0
-    parts = []
-    for fan_in, fan_out in pairwise(sizes):
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        parts.append(rng.uniform(-bound, bound, fan_in * fan_out))
-        parts.append(rng.uniform(-bound, bound, fan_out))
-    return np.concatenate(parts)
-
-
-def _weight_mask(sizes) -> np.ndarray:
-    """True at the entries of the flat vector that are weights (not biases)."""
-    return np.concatenate([np.r_[np.ones(i * o, bool), np.zeros(o, bool)]
-                           for i, o in pairwise(sizes)])
-
-
-def _outputs_objective(theta, *, sizes, activation, inputs, loss):
-    """(value, grad) of ``loss(*outputs)`` over several input sets, by one backward pass each."""
-    layers = _unpack(theta, sizes)
-    passes = [_forward(layers, X, activation) for X in inputs]
-    value, deltas = loss(*(z for _, z in passes))
-    grad = sum(_backward(layers, acts, delta, activation)
-               for (acts, _), delta in zip(passes, deltas, strict=True))
-    return value, grad
-
-
-class _Diverged(Exception):
-    """Raised inside an objective when the iterates run away."""
-
-
-def _minimise(fun, theta0, *, method, max_iter, tol, learning_rate):
-    """Minimise ``fun`` by L-BFGS-B or gradient descent; never returns a non-finite iterate.
-
-    Returns ``(theta, history, n_iter, converged, message, diverged)``. BLAS runs on one thread:
-    the matrices are small, and threads competing for shared cores only slow them down.
-    """
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _minimise_unthreaded(fun, theta0, method=method, max_iter=max_iter, tol=tol,
-                                    learning_rate=learning_rate)
-
-
-def _minimise_unthreaded(fun, theta0, *, method, max_iter, tol, learning_rate):
-    f0 = fun(theta0)[0]
-    bound = DIVERGENCE_FACTOR * (1.0 + np.linalg.norm(theta0))
-    floor = -DIVERGENCE_FACTOR * (1.0 + abs(f0))
-
-    def guarded(theta):
-        with np.errstate(over="ignore", invalid="ignore"):
-            value, grad = fun(theta)
-        if not (np.isfinite(value) and np.all(np.isfinite(grad))) or value < floor or (
-                np.linalg.norm(theta) > bound):
-            raise _Diverged
-        return value, grad
-
-    if method == "gd":
-        def stepped(theta):
-            try:
-                return guarded(theta)
-            except _Diverged:
-                return np.nan, np.full_like(theta, np.nan)
-        res = gradient_descent(stepped, theta0, learning_rate=learning_rate, max_iter=max_iter,
-                               tol=tol)
-        return (res.x, res.history, int(res.nit), bool(res.success), res.message,
-                res.status == 2)
-    history, last = [f0], [np.array(theta0, copy=True)]
-
-    def callback(intermediate_result):
-        history.append(float(intermediate_result.fun))
-        last[0] = np.array(intermediate_result.x, copy=True)
-
-    try:
-        res = optimize.minimize(guarded, theta0, jac=True, method="L-BFGS-B", callback=callback,
-                                options={"maxiter": max_iter, "gtol": tol})
-    except _Diverged:
-        return (last[0], np.asarray(history), len(history) - 1, False,
-                "Diverged: the objective or the parameters ran away; the last accepted iterate "
-                "is returned (the objective may be unbounded below).", True)
-    converged = bool(res.success) or bool(np.max(np.abs(res.jac)) <= tol)
-    return res.x, np.asarray(history), int(res.nit), converged, str(res.message), False
 
 
 class _Network(BaseEstimator):
@@ -250,13 +122,8 @@ class _Network(BaseEstimator):
     def with_coef(self, coef):
         """A fitted copy with the flat parameter vector ``coef``; ``self`` is unchanged."""
         check_is_fitted(self, "coef_")
-        coef = np.array(coef, dtype=np.float64, copy=True)
-        if coef.shape != self.coef_.shape:
-            raise ValueError(f"coef must have shape {self.coef_.shape}; got {coef.shape}.")
-        if not np.all(np.isfinite(coef)):
-            raise ValueError("coef must contain only finite values; got NaN or infinity.")
         network = copy.deepcopy(self)
-        network.coef_ = coef
+        network.coef_ = np.array(_check_theta(coef, self.coef_.size, "coef"), copy=True)
         return network
 
 

@@ -19,6 +19,7 @@ from scipy import special
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
+from ._mlp import _minimise, _outputs_objective
 from ._validation import (
     check_features,
     check_nonnegative,
@@ -26,12 +27,7 @@ from ._validation import (
     check_sigma,
     check_targets,
 )
-from .neural import (
-    NeuralClassifier,
-    NeuralRegressor,
-    _minimise,
-    _outputs_objective,
-)
+from .neural import NeuralClassifier, NeuralRegressor
 from .objectives import _mu_residual_grad, _sigma_residual_grad
 from .unlearn import UnlearningResult
 

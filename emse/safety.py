@@ -5,39 +5,31 @@ module provides:
 
 * :func:`forge_retained_labels`: a dataset *without* some training points whose least-squares
   fit is exactly the model trained *with* them (weights cannot prove that a point is gone);
-* :func:`quantize`, :func:`rounding_box` and :func:`descent_ascent_in_box`: rounding of weights to
-  a low-precision grid, the set of weights that rounding maps back onto a reference model, and
-  descent-ascent unlearning confined to that set (unlearning that rounding undoes exactly);
 * :func:`add_trigger`, :func:`make_backdoor` and :func:`trigger_success_rate`: a backdoor
   planted by poisoned training examples, the "hazardous behaviour" that unlearning should remove;
 * :func:`mean_difference_projection`: removal of a concept from a shared representation by
   projecting out the difference of its class means.
+
+Rounding of weights to low precision, the other tampering of that chapter, is in
+:mod:`emse.rounding`.
 """
 
 from __future__ import annotations
-
-from numbers import Integral
 
 import numpy as np
 
 from ._validation import (
     check_features,
     check_fitted_model,
-    check_nonnegative,
     check_positive_int,
     check_regression_data,
 )
-from .losses import _check_data, _mean_loss_and_grad, get_parameters
-from .unlearn import UnlearningResult
 
 __all__ = [
     "add_trigger",
-    "descent_ascent_in_box",
     "forge_retained_labels",
     "make_backdoor",
     "mean_difference_projection",
-    "quantize",
-    "rounding_box",
     "trigger_success_rate",
 ]
 
@@ -118,177 +110,6 @@ def forge_retained_labels(model, X_retained, y_retained, X_removed, y_removed) -
     # Minimum-norm solution of the underdetermined system Phi_R^T delta = c.
     delta = np.linalg.lstsq(Phi_r.T, unbalanced, rcond=None)[0]
     return y_r + delta
-
-
-# --- rounding weights ------------------------------------------------------------------------
-
-
-def _check_bits(bits) -> int:
-    if isinstance(bits, bool) or not isinstance(bits, Integral):
-        raise TypeError(f"bits must be an integer; got {bits!r}.")
-    if not 2 <= bits <= 32:
-        raise ValueError(f"bits must be an integer from 2 to 32; got {bits!r}.")
-    return int(bits)
-
-
-def _check_weights(theta, name: str) -> np.ndarray:
-    theta = np.array(theta, dtype=np.float64, copy=True)
-    if theta.size == 0:
-        raise ValueError(f"{name} must hold at least one weight; got none.")
-    if not np.all(np.isfinite(theta)):
-        raise ValueError(f"{name} must contain only finite values; got NaN or infinity.")
-    return theta
-
-
-def _step(theta: np.ndarray, bits: int) -> float:
-    """Grid step of symmetric absmax rounding; 1 for all-zero weights (nothing to round)."""
-    largest = float(np.max(np.abs(theta)))
-    return largest / (2 ** (bits - 1) - 1) if largest > 0 else 1.0
-
-
-def quantize(theta, bits: int) -> np.ndarray:
-    r"""Round weights to a symmetric ``bits``-bit grid with one scale for the whole array.
-
-    With :math:`M = \max_j|\theta_j|` and step :math:`s = M/(2^{b-1}-1)`, each weight becomes
-    :math:`s\,\mathrm{round}(\theta_j/s)`, one of the :math:`2^b - 1` levels
-    :math:`\{-M, \dots, -s, 0, s, \dots, M\}` (absmax, or "round-to-nearest", quantisation).
-
-    Parameters
-    ----------
-    theta : array-like of any shape
-        Finite weights, at least one.
-    bits : int
-        Precision, from 2 to 32.
-
-    Returns
-    -------
-    theta_q : ndarray of the shape of ``theta``
-        The rounded weights; ``quantize(quantize(theta, b), b)`` equals ``quantize(theta, b)``.
-
-    Examples
-    --------
-    >>> quantize([3.0, -1.2, 0.4], bits=3).tolist()
-    [3.0, -1.0, 0.0]
-    """
-    bits = _check_bits(bits)
-    theta = _check_weights(theta, "theta")
-    step = _step(theta, bits)
-    return step * np.round(theta / step)
-
-
-def rounding_box(theta_ref, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    r"""The box of weights that :func:`quantize` maps exactly onto ``quantize(theta_ref, bits)``.
-
-    Every weight may move inside its own rounding cell,
-    :math:`s(k_j - \tfrac12) < \theta_j < s(k_j + \tfrac12)` with
-    :math:`k_j = \mathrm{round}(\theta^{\mathrm{ref}}_j/s)`, and no further than the largest
-    magnitude :math:`M`; the weights of magnitude :math:`M` are held fixed, so that the scale
-    :math:`s` of the rounding does not change. The cells are shrunk inwards by a relative
-    :math:`10^{-9}` so that rounding inside them is unambiguous in floating point.
-
-    Parameters
-    ----------
-    theta_ref : array-like of any shape
-        Reference weights (finite, not all zero).
-    bits : int
-        Precision, from 2 to 32.
-
-    Returns
-    -------
-    low, high : ndarray of the shape of ``theta_ref``
-        Bounds with ``low <= theta_ref <= high``; any ``theta`` between them has
-        ``quantize(theta, bits) == quantize(theta_ref, bits)``.
-    """
-    bits = _check_bits(bits)
-    theta = _check_weights(theta_ref, "theta_ref")
-    largest = float(np.max(np.abs(theta)))
-    if largest == 0:
-        raise ValueError("theta_ref must hold at least one non-zero weight; got all zeros.")
-    step = _step(theta, bits)
-    level = np.round(theta / step)
-    margin = 1e-9 * step
-    low = np.maximum((level - 0.5) * step + margin, -largest)
-    high = np.minimum((level + 0.5) * step - margin, largest)
-    extreme = np.abs(theta) == largest
-    low[extreme] = theta[extreme]
-    high[extreme] = theta[extreme]
-    return np.minimum(low, theta), np.maximum(high, theta)
-
-
-def descent_ascent_in_box(model, X_retain, y_retain, X_forget, y_forget, *, low, high,
-                          mu: float, learning_rate: float,
-                          n_steps: int = 100) -> UnlearningResult:
-    r"""Descent-ascent unlearning with every parameter kept inside a box.
-
-    Projected gradient descent on :math:`L_R(\theta) - \mu L_F(\theta)`, the objective of
-    :func:`emse.baselines.descent_ascent`: after each step the parameters are clipped to
-    ``[low, high]``. With the box of :func:`rounding_box` this is the strongest unlearning one
-    can do that low-precision rounding undoes exactly: a model whose weight changes stay below
-    the rounding cells, as Zhang et al. (2025) find for utility-constrained unlearning of
-    language models.
-
-    Parameters
-    ----------
-    model : fitted PolynomialRegressor or SoftmaxRegression
-        The trained model; not modified. Its parameters must lie inside the box.
-    X_retain, y_retain : array-like of shape (n_r, n_features), (n_r,)
-        Retained data.
-    X_forget, y_forget : array-like of shape (n_f, n_features), (n_f,)
-        Data to forget.
-    low, high : array-like of the shape of ``model.coef_``
-        Bounds of every parameter, ``low <= high``.
-    mu : float
-        Weight of the ascent term, ``>= 0``.
-    learning_rate : float
-        Step length, ``> 0``.
-    n_steps : int, default=100
-        Number of projected steps, ``>= 1``.
-
-    Returns
-    -------
-    result : emse.UnlearningResult
-        ``history`` holds the objective at the start and after every step; ``method`` is
-        ``"projected-gd"``.
-    """
-    theta = get_parameters(model)
-    shape = np.shape(model.coef_)
-    low = _check_weights(low, "low")
-    high = _check_weights(high, "high")
-    for bound, name in ((low, "low"), (high, "high")):
-        if bound.shape != shape:
-            raise ValueError(f"{name} must have the shape {shape} of model.coef_; got "
-                             f"{bound.shape}.")
-    low, high = low.ravel(), high.ravel()
-    if np.any(low > high):
-        raise ValueError("low must not exceed high anywhere; got low > high.")
-    if np.any(theta < low) or np.any(theta > high):
-        raise ValueError("model's parameters must lie inside the box [low, high]; they do not.")
-    mu = check_nonnegative(mu, "mu")
-    learning_rate = check_nonnegative(learning_rate, "learning_rate")
-    if learning_rate == 0:
-        raise ValueError("learning_rate must be > 0; got 0.")
-    n_steps = check_positive_int(n_steps, "n_steps")
-    X_r, y_r = _check_data(model, X_retain, y_retain)
-    X_f, y_f = _check_data(model, X_forget, y_forget)
-    for X, name in ((X_r, "X_retain"), (X_f, "X_forget")):
-        if X.shape[0] == 0:
-            raise ValueError(f"{name} must hold at least one sample; got none.")
-    Phi_r, Phi_f = model.design_matrix(X_r), model.design_matrix(X_f)
-
-    def value_and_grad(theta):
-        value_r, grad_r = _mean_loss_and_grad(model, theta, Phi_r, y_r)
-        value_f, grad_f = _mean_loss_and_grad(model, theta, Phi_f, y_f)
-        return value_r - mu * value_f, grad_r - mu * grad_f
-
-    value, grad = value_and_grad(theta)
-    history = [value]
-    for _ in range(n_steps):
-        theta = np.clip(theta - learning_rate * grad, low, high)
-        value, grad = value_and_grad(theta)
-        history.append(value)
-    return UnlearningResult(model.with_coef(theta.reshape(shape)), np.asarray(history), n_steps,
-                            True, f"Took {n_steps} projected gradient steps.", "graddiff",
-                            "projected-gd")
 
 
 # --- a backdoor as the hazardous behaviour -------------------------------------------------
