@@ -27,14 +27,13 @@ and on a busy machine a multi-threaded BLAS slows scipy's L-BFGS down by orders 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from ._threads import one_blas_thread
 from ._validation import check_fitted_model, check_positive_int, check_sigma
 from .baselines import retrain
 from .datasets import Split
@@ -57,17 +56,6 @@ __all__ = [
 
 #: Row labels of the comparison table, in display order.
 METHODS = ("all data", "EMSE_sigma", "EMSE_mu", "gradient descent", "oracle")
-
-
-def _one_blas_thread(function):
-    """Run ``function`` with a single BLAS thread (see the module docstring)."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        with threadpool_limits(limits=1, user_api="blas"):
-            return function(*args, **kwargs)
-
-    return wrapper
 
 
 @dataclass(frozen=True)
@@ -130,7 +118,7 @@ def _resolve(value, split: Split, name: str):
     return value
 
 
-@_one_blas_thread
+@one_blas_thread
 def best_mu(model, split: Split, *, n_grid: int = 50,
             criterion: str = "fair_r2") -> tuple[float, float]:
     r"""The EMSE_μ weight, on a grid below μ*, that maximises a metric.
@@ -195,7 +183,7 @@ def _unlearn_sigma(model, split: Split, sigma: float, **kwargs) -> UnlearningRes
                    objective="sigma", sigma=sigma, **kwargs)
 
 
-@_one_blas_thread
+@one_blas_thread
 def compare_methods(split: Split, *, degree: int | None = None, sigma: float | None = None,
                     n_mu: int = 50, gd_max_iter: int = 1000) -> Comparison:
     """Run every method of :data:`METHODS` on one split.
@@ -239,7 +227,7 @@ def compare_methods(split: Split, *, degree: int | None = None, sigma: float | N
     return Comparison(split, models, results, rows, sigma, mu, mu_star)
 
 
-@_one_blas_thread
+@one_blas_thread
 def sweep(model, split: Split, objective: str, values: Iterable[float]) -> list[dict]:
     """Metrics of the EMSE minimiser for each value of σ or of μ.
 
@@ -271,7 +259,7 @@ def sweep(model, split: Split, objective: str, values: Iterable[float]) -> list[
     return [{objective: v, **evaluate(run(model, split, v).model, split)} for v in values]
 
 
-@_one_blas_thread
+@one_blas_thread
 def descent_path(model, split: Split, n_iter: int, *, sigma: float | None = None,
                  every: int = 1) -> list[dict]:
     """Objective and metrics along plain gradient descent on EMSE_σ.
@@ -317,7 +305,7 @@ def descent_path(model, split: Split, n_iter: int, *, sigma: float | None = None
     return rows
 
 
-@_one_blas_thread
+@one_blas_thread
 def compare_over_seeds(make_split: Callable[[int], Split], seeds: Iterable[int],
                        **kwargs) -> list[dict]:
     """:func:`compare_methods` on one split per seed.

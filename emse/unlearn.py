@@ -10,6 +10,7 @@ import numpy as np
 from scipy import linalg, optimize
 from sklearn.exceptions import ConvergenceWarning
 
+from ._threads import one_blas_thread
 from ._validation import (
     check_fitted_model,
     check_nonnegative,
@@ -108,6 +109,7 @@ def sigma_curvature_bound(sigma: float, lam: float = 1.0) -> float:
     return float(np.max(np.abs(second)))
 
 
+@one_blas_thread
 def unlearn(
     model,
     X_wanted,
@@ -242,7 +244,7 @@ def unlearn(
         if res.status == 2:
             warnings.warn(f"Gradient descent diverged after {res.nit} steps with learning_rate="
                           f"{learning_rate:.3g}; returning the last finite iterate.",
-                          ConvergenceWarning, stacklevel=2)
+                          ConvergenceWarning, stacklevel=3)
         return UnlearningResult(model.with_coef(res.x), res.history, int(res.nit),
                                 bool(res.success), res.message, objective, method)
 
