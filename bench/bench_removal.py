@@ -9,20 +9,22 @@ PolynomialFeatures + LinearRegression on the n - k retained points. Every entry 
 
 so a number above 1 means the method is that many times faster than retraining. Methods:
 
-* remove_exact: Sherman-Morrison-Woodbury downdate (emse.baselines), exact;
+* remove_exact: downdate of the stored normal equations (emse.baselines), exact: the
+  Sherman-Morrison-Woodbury k x k system for k <= p, the p x p downdated system for k > p;
 * Newton: one Newton step on the retained objective (emse.baselines.remove_newton), exact here;
 * NegGrad: 10 gradient-ascent steps on the k points (touches only the forget set);
 * GradDiff: 10 descent-ascent steps (touches all n retained points every step);
 * SISA: deletion from a 10-shard SISA ensemble, retraining only the shards that held the points;
 * retrain: emse.baselines.retrain, our own refit of the same model.
 
-Each time is the best of a few repeats (time.perf_counter), with one BLAS thread so that runs on
-a shared machine are comparable. Run with `make bench`; it takes well under two minutes.
+Each time is the best of a few repeats (timeit.repeat), with one BLAS thread so that runs on a
+shared machine are comparable. Run with `make bench`; it takes well under two minutes.
 """
 
 from __future__ import annotations
 
 import time
+import timeit
 
 import numpy as np
 from sklearn.linear_model import LinearRegression
@@ -43,16 +45,6 @@ from emse.sisa import SISA
 DEGREE, SHARDS, STEPS = 5, 10, 10
 NS, KS = (10_000, 100_000, 1_000_000), (1, 10, 100)
 METHODS = ("remove_exact", "Newton", "NegGrad", "GradDiff", "SISA", "retrain")
-
-
-def best_time(function, repeats: int) -> float:
-    """Smallest wall-clock time of ``repeats`` calls, in seconds."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def sklearn_refit(X, y):
@@ -83,9 +75,10 @@ def ratios_for(n: int, X: np.ndarray, y: np.ndarray) -> dict:
     out = {}
     for k in KS:
         X_r, y_r, X_f, y_f = Xn[:-k], yn[:-k], Xn[-k:], yn[-k:]
-        reference = best_time(lambda: sklearn_refit(X_r, y_r), repeats)  # noqa: B023
+        reference = min(timeit.repeat(lambda: sklearn_refit(X_r, y_r),  # noqa: B023
+                                      number=1, repeat=repeats))
         for name, plan in removal_plans(model, sisa, X_r, y_r, X_f, y_f).items():
-            out[name, k] = reference / best_time(plan, repeats)
+            out[name, k] = reference / min(timeit.repeat(plan, number=1, repeat=repeats))
         gap = np.max(np.abs(remove_newton(model, X_f, y_f).predict(Xn[:1000])
                             - sklearn_refit(X_r, y_r).predict(Xn[:1000])))
         out["gap", k] = gap
