@@ -17,8 +17,8 @@ from itertools import pairwise
 
 import numpy as np
 from scipy import optimize, special
-from threadpoolctl import threadpool_limits
 
+from ._threads import one_blas_thread
 from .optim import DIVERGENCE_FACTOR, gradient_descent
 
 #: Nothing here is public: the estimators of :mod:`emse.neural` are the interface.
@@ -109,18 +109,13 @@ class _Diverged(Exception):
     """Raised inside an objective when the iterates run away."""
 
 
+@one_blas_thread
 def _minimise(fun, theta0, *, method, max_iter, tol, learning_rate):
     """Minimise ``fun`` by L-BFGS-B or gradient descent; never returns a non-finite iterate.
 
-    Returns ``(theta, history, n_iter, converged, message, diverged)``. BLAS runs on one thread:
-    the matrices are small, and threads competing for shared cores only slow them down.
+    Returns ``(theta, history, n_iter, converged, message, diverged)``. BLAS runs on one thread
+    (see ``emse/_threads.py``).
     """
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _minimise_unthreaded(fun, theta0, method=method, max_iter=max_iter, tol=tol,
-                                    learning_rate=learning_rate)
-
-
-def _minimise_unthreaded(fun, theta0, *, method, max_iter, tol, learning_rate):
     f0 = fun(theta0)[0]
     bound = DIVERGENCE_FACTOR * (1.0 + np.linalg.norm(theta0))
     floor = -DIVERGENCE_FACTOR * (1.0 + abs(f0))
