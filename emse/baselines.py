@@ -39,6 +39,7 @@ from .unlearn import UnlearningResult
 __all__ = [
     "SISA",
     "descent_ascent",
+    "descent_ascent_objective",
     "gradient_ascent",
     "gradient_residual_norm",
     "remove_exact",
@@ -409,6 +410,29 @@ def descent_ascent(model, X_retain, y_retain, X_forget, y_forget, *, mu: float,
         ``history`` holds the objective after every step.
     """
     get_parameters(model)
+    value_and_grad = descent_ascent_objective(model, X_retain, y_retain, X_forget, y_forget, mu)
+    return _gradient_unlearning(model, value_and_grad, learning_rate, n_steps, "graddiff")
+
+
+def descent_ascent_objective(model, X_retain, y_retain, X_forget, y_forget, mu: float):
+    r"""The descent-ascent objective :math:`L_R(\theta) - \mu L_F(\theta)` of ``model``.
+
+    Parameters
+    ----------
+    model : fitted PolynomialRegressor or SoftmaxRegression
+        Supplies the design matrix and the per-example loss.
+    X_retain, y_retain : array-like of shape (n_r, n_features), (n_r,)
+        Retained data (at least one sample).
+    X_forget, y_forget : array-like of shape (n_f, n_features), (n_f,)
+        Data to forget (at least one sample).
+    mu : float
+        Weight of the ascent term, ``>= 0``.
+
+    Returns
+    -------
+    value_and_grad : callable
+        ``value_and_grad(theta) -> (value, grad)`` for flattened parameters ``theta``.
+    """
     mu = check_nonnegative(mu, "mu")
     X_r, y_r = _check_data(model, X_retain, y_retain)
     X_f, y_f = _check_data(model, X_forget, y_forget)
@@ -422,4 +446,4 @@ def descent_ascent(model, X_retain, y_retain, X_forget, y_forget, *, mu: float,
         value_f, grad_f = _mean_loss_and_grad(model, theta, Phi_f, y_f)
         return value_r - mu * value_f, grad_r - mu * grad_f
 
-    return _gradient_unlearning(model, value_and_grad, learning_rate, n_steps, "graddiff")
+    return value_and_grad

@@ -17,7 +17,8 @@ from numbers import Integral
 import numpy as np
 
 from ._validation import check_nonnegative, check_positive_int
-from .losses import _check_data, _mean_loss_and_grad, get_parameters
+from .baselines import descent_ascent_objective
+from .losses import get_parameters
 from .unlearn import UnlearningResult
 
 __all__ = ["descent_ascent_in_box", "quantize", "rounding_box"]
@@ -165,23 +166,11 @@ def descent_ascent_in_box(model, X_retain, y_retain, X_forget, y_forget, *, low,
         raise ValueError("low must not exceed high anywhere; got low > high.")
     if np.any(theta < low) or np.any(theta > high):
         raise ValueError("model's parameters must lie inside the box [low, high]; they do not.")
-    mu = check_nonnegative(mu, "mu")
     learning_rate = check_nonnegative(learning_rate, "learning_rate")
     if learning_rate == 0:
         raise ValueError("learning_rate must be > 0; got 0.")
     n_steps = check_positive_int(n_steps, "n_steps")
-    X_r, y_r = _check_data(model, X_retain, y_retain)
-    X_f, y_f = _check_data(model, X_forget, y_forget)
-    for X, name in ((X_r, "X_retain"), (X_f, "X_forget")):
-        if X.shape[0] == 0:
-            raise ValueError(f"{name} must hold at least one sample; got none.")
-    Phi_r, Phi_f = model.design_matrix(X_r), model.design_matrix(X_f)
-
-    def value_and_grad(theta):
-        value_r, grad_r = _mean_loss_and_grad(model, theta, Phi_r, y_r)
-        value_f, grad_f = _mean_loss_and_grad(model, theta, Phi_f, y_f)
-        return value_r - mu * value_f, grad_r - mu * grad_f
-
+    value_and_grad = descent_ascent_objective(model, X_retain, y_retain, X_forget, y_forget, mu)
     value, grad = value_and_grad(theta)
     history = [value]
     for _ in range(n_steps):

@@ -10,6 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from emse import PolynomialRegressor, critical_mu, unlearn
 from emse.baselines import (
     descent_ascent,
+    descent_ascent_objective,
     gradient_ascent,
     gradient_residual_norm,
     remove_exact,
@@ -17,6 +18,7 @@ from emse.baselines import (
     retrain,
 )
 from emse.logistic import SoftmaxRegression, softmax_hessian, softmax_loss_and_grad
+from emse.objectives import emse_mu_value_and_grad
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.5])
@@ -285,3 +287,19 @@ def test_removal_leaving_fewer_points_than_parameters_raises_on_both_paths(seed)
     drop = rng.choice(n, size=n - (p - 1), replace=False)
     with pytest.raises(ValueError, match="no longer determine every parameter"):
         remove_exact(model, X[drop], rng.standard_normal(drop.size))
+
+
+def test_descent_ascent_objective_is_emse_mu_for_polynomials(model, split):
+    """For a polynomial model the descent-ascent objective is EMSE_mu, value and gradient."""
+    fun = descent_ascent_objective(model, split.X_wanted, split.y_wanted, split.X_unwanted,
+                                   split.y_unwanted, mu=0.3)
+    theta = model.coef_ + 0.1
+    value, grad = fun(theta)
+    expected_value, expected_grad = emse_mu_value_and_grad(
+        theta, model.design_matrix(split.X_wanted), split.y_wanted,
+        model.design_matrix(split.X_unwanted), split.y_unwanted, mu=0.3)
+    assert value == pytest.approx(expected_value)
+    assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="X_forget must hold at least one sample"):
+        descent_ascent_objective(model, split.X_wanted, split.y_wanted, np.empty((0, 1)),
+                                 np.empty(0), mu=0.3)
