@@ -42,6 +42,7 @@ from .models import PolynomialRegressor
 from .objectives import critical_mu
 from .tables import Table
 from .unlearn import UnlearningResult, unlearn
+from .verify import prediction_distance
 
 __all__ = [
     "METHODS",
@@ -228,7 +229,8 @@ def compare_methods(split: Split, *, degree: int | None = None, sigma: float | N
 
 
 @one_blas_thread
-def sweep(model, split: Split, objective: str, values: Iterable[float]) -> list[dict]:
+def sweep(model, split: Split, objective: str, values: Iterable[float], *,
+          oracle=None) -> list[dict]:
     """Metrics of the EMSE minimiser for each value of σ or of μ.
 
     Parameters
@@ -242,11 +244,16 @@ def sweep(model, split: Split, objective: str, values: Iterable[float]) -> list[
         ``mu`` below μ*, else :class:`emse.UnboundedObjectiveError`).
     values : iterable of float
         The parameter values.
+    oracle : fitted regressor, default=None
+        The model retrained on the wanted data. When given, every row also holds
+        ``"distance to oracle"``, :func:`emse.verify.prediction_distance` of the unlearned model
+        to ``oracle`` on ``split.X_test``.
 
     Returns
     -------
     rows : list of dict
-        ``{objective: value, **evaluate(unlearned, split)}`` per value.
+        ``{objective: value, **evaluate(unlearned, split)}`` per value, plus
+        ``"distance to oracle"`` when ``oracle`` is given.
     """
     check_fitted_model(model)
     split = _check_split(split)
@@ -255,8 +262,18 @@ def sweep(model, split: Split, objective: str, values: Iterable[float]) -> list[
     values = [float(v) for v in np.atleast_1d(np.asarray(values, dtype=np.float64))]
     if not values:
         raise ValueError("values must hold at least one value; got none.")
+    if oracle is not None and not hasattr(oracle, "predict"):
+        raise TypeError(f"oracle must be a fitted regressor with a predict method; got "
+                        f"{type(oracle).__name__}.")
     run = _unlearn_sigma if objective == "sigma" else _unlearn_mu
-    return [{objective: v, **evaluate(run(model, split, v).model, split)} for v in values]
+    rows = []
+    for v in values:
+        unlearned = run(model, split, v).model
+        row = {objective: v, **evaluate(unlearned, split)}
+        if oracle is not None:
+            row["distance to oracle"] = prediction_distance(unlearned, oracle, split.X_test)
+        rows.append(row)
+    return rows
 
 
 @one_blas_thread

@@ -148,6 +148,22 @@ def test_sweep_rows(comparison_a, scenario_a):
         sweep(model, scenario_a, "sigma", [])
 
 
+def test_sweep_distance_to_oracle(comparison_a, scenario_a):
+    """With an oracle, rows carry the test-set distance to it: 0 at mu = 0, as compare_methods."""
+    model, oracle = comparison_a.models["all data"], comparison_a.models["oracle"]
+    assert "distance to oracle" not in sweep(model, scenario_a, "mu", [0.0])[0]
+    at_zero, pushed = sweep(model, scenario_a, "mu", [0.0, 0.5 * comparison_a.mu_star],
+                            oracle=oracle)
+    assert at_zero["distance to oracle"] == pytest.approx(0.0, abs=1e-10)
+    gap = comparison_a.models["EMSE_sigma"].predict(scenario_a.X_test) - oracle.predict(
+        scenario_a.X_test)
+    (sigma_row,) = sweep(model, scenario_a, "sigma", [comparison_a.sigma], oracle=oracle)
+    assert sigma_row["distance to oracle"] == pytest.approx(np.sqrt(np.mean(gap**2)), rel=1e-6)
+    assert pushed["distance to oracle"] > 0.1
+    with pytest.raises(TypeError, match="oracle must be a fitted regressor"):
+        sweep(model, scenario_a, "mu", [0.0], oracle="retrain")
+
+
 def test_descent_path_follows_gradient_descent(comparison_a, scenario_a):
     """Iterate 0 is the start; the objective never rises; the last iterate is unlearn's."""
     model = comparison_a.models["all data"]
