@@ -30,6 +30,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = ROOT / "_build" / "screenshots"
+MAX_SHOT_HEIGHT = 60_000
 # Full pages of 15 000 to 40 000 pixels: JPEG keeps each capture to a second or two.
 SCREENSHOT_QUALITY = 60
 VIEWPORT = {"width": 1280, "height": 900}
@@ -185,9 +186,15 @@ def test_page_reads_offline(browser, book, stem):
     with visit(browser, (book / f"{stem}.html").as_uri()) as seen:
         report = seen.page.evaluate(INSPECT_PAGE, WIDGET_VIEW)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        seen.page.screenshot(path=str(SCREENSHOTS / f"{Path(stem).name}.jpg"), full_page=True,
-                             type="jpeg", quality=SCREENSHOT_QUALITY)
+        shot = SCREENSHOTS / f"{Path(stem).name}.jpg"
+        # JPEG cannot be taller than 65,535 pixels: very long pages (the API reference) are cut.
+        height = seen.page.evaluate("document.documentElement.scrollHeight")
+        width = seen.page.evaluate("document.documentElement.scrollWidth")
+        clip = {"x": 0, "y": 0, "width": width, "height": min(height, MAX_SHOT_HEIGHT)}
+        seen.page.screenshot(path=str(shot), full_page=True, clip=clip, type="jpeg",
+                             quality=SCREENSHOT_QUALITY)
         dropdown_problems = open_dropdowns(seen.page)
+    assert shot.stat().st_size > 0, f"empty screenshot {shot}"
     assert not seen.remote, f"requests that tried to leave the machine: {seen.remote}"
     assert not seen.missing, f"local files the page asked for but the build lacks: {seen.missing}"
     assert not seen.errors, f"script errors: {seen.errors}"
