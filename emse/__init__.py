@@ -6,9 +6,9 @@ The main entry points are re-exported here::
     model = emse.PolynomialRegressor(degree=3).fit(X, y)
     result = emse.unlearn(model, X_wanted, y_wanted, X_unwanted, y_unwanted, sigma=1.0)
 
-Submodules: ``models``, ``neural``, ``neural_unlearn``, ``objectives``, ``unlearn``, ``optim``,
-``metrics``, ``datasets``, ``baselines``, ``plotting``, ``tables``, ``widgets``, ``explorers``,
-``experiments``.
+Submodules: ``models``, ``logistic``, ``neural``, ``neural_unlearn``, ``objectives``, ``losses``,
+``unlearn``, ``optim``, ``metrics``, ``datasets``, ``baselines``, ``sisa``, ``verify``,
+``experiments``, ``safety``, ``rounding``, ``plotting``, ``tables``, ``widgets``, ``explorers``.
 """
 
 from . import (
@@ -16,6 +16,8 @@ from . import (
     datasets,
     experiments,
     explorers,
+    logistic,
+    losses,
     metrics,
     models,
     neural,
@@ -23,8 +25,11 @@ from . import (
     objectives,
     optim,
     plotting,
+    rounding,
     safety,
+    sisa,
     tables,
+    verify,
     widgets,
 )
 from .models import PolynomialRegressor
@@ -40,6 +45,8 @@ __all__ = [
     "datasets",
     "experiments",
     "explorers",
+    "logistic",
+    "losses",
     "metrics",
     "models",
     "neural",
@@ -47,9 +54,12 @@ __all__ = [
     "objectives",
     "optim",
     "plotting",
+    "rounding",
     "safety",
+    "sisa",
     "tables",
     "unlearn",
+    "verify",
     "widgets",
 ]
 __version__ = "0.1.0"
