@@ -8,7 +8,8 @@ The main entry points are re-exported here::
 
 Submodules: ``models``, ``logistic``, ``neural``, ``neural_unlearn``, ``objectives``, ``losses``,
 ``unlearn``, ``optim``, ``metrics``, ``datasets``, ``baselines``, ``sisa``, ``verify``,
-``experiments``, ``safety``, ``rounding``, ``plotting``, ``tables``, ``widgets``, ``explorers``.
+``membership``, ``experiments``, ``safety``, ``rounding``, ``plotting``, ``tables``, ``widgets``,
+``explorers``.
 """
 
 from . import (
@@ -18,6 +19,7 @@ from . import (
     explorers,
     logistic,
     losses,
+    membership,
     metrics,
     models,
     neural,
@@ -47,6 +49,7 @@ __all__ = [
     "explorers",
     "logistic",
     "losses",
+    "membership",
     "metrics",
     "models",
     "neural",

@@ -1,4 +1,4 @@
-"""Tests of emse.verify: distances, membership inference, forget quality, relearning."""
+"""Tests of emse.verify (distances, forget quality, relearning) and emse.membership."""
 
 import numpy as np
 import pytest
@@ -8,19 +8,16 @@ from scipy import stats
 from emse import PolynomialRegressor
 from emse.baselines import retrain
 from emse.logistic import SoftmaxRegression
-from emse.sisa import SISA
-from emse.verify import (
+from emse.membership import (
     attack_metrics,
     fit_shadow_models,
-    forget_quality,
     lira_attack,
     lira_scores,
     loss_threshold_attack,
     membership_statistic,
-    parameter_distance,
-    prediction_distance,
-    relearn,
 )
+from emse.sisa import SISA
+from emse.verify import forget_quality, parameter_distance, prediction_distance, relearn
 
 
 @pytest.fixture
