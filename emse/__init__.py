@@ -7,9 +7,10 @@ The main entry points are re-exported here::
     result = emse.unlearn(model, X_wanted, y_wanted, X_unwanted, y_unwanted, sigma=1.0)
 
 Submodules: ``models``, ``logistic``, ``neural``, ``neural_unlearn``, ``objectives``, ``losses``,
-``unlearn``, ``optim``, ``metrics``, ``datasets``, ``baselines``, ``sisa``, ``verify``,
-``membership``, ``experiments``, ``safety``, ``rounding``, ``plotting``, ``tables``, ``widgets``,
-``explorers``.
+``unlearn``, ``optim``, ``protocol``, ``metrics``, ``datasets``, ``baselines``, ``sisa``,
+``verify``, ``membership``, ``experiments``, ``safety``, ``rounding``, ``plotting``, ``tables``,
+``widgets``, ``explorers``. Every model follows one protocol (:mod:`emse.protocol`), so every
+method works on every model that offers what it needs.
 """
 
 from . import (
@@ -27,6 +28,7 @@ from . import (
     objectives,
     optim,
     plotting,
+    protocol,
     rounding,
     safety,
     sisa,
@@ -36,7 +38,8 @@ from . import (
 )
 from .models import PolynomialRegressor
 from .objectives import critical_mu
-from .unlearn import UnboundedObjectiveError, UnlearningResult, unlearn
+from .optim import UnlearningResult
+from .unlearn import UnboundedObjectiveError, unlearn
 
 __all__ = [
     "PolynomialRegressor",
@@ -57,6 +60,7 @@ __all__ = [
     "objectives",
     "optim",
     "plotting",
+    "protocol",
     "rounding",
     "safety",
     "sisa",

@@ -1,45 +1,47 @@
 r"""Established unlearning methods to compare EMSE with.
 
+Every method works through the model protocol of :mod:`emse.protocol`, so each runs on every
+model of the package that offers what it needs.
+
 * :func:`retrain` is exact unlearning by definition: the model the training algorithm gives on
-  the retained data alone (the *oracle*).
-* :func:`remove_exact` reaches the same least-squares / ridge solution without the retained data,
+  the wanted data alone (the *oracle*).
+* :func:`remove_exact` reaches the same least-squares / ridge solution without the wanted data,
   by a Sherman-Morrison-Woodbury downdate of the stored normal equations.
 * :func:`remove_newton` is the Newton (influence-function) removal step of Guo et al. (2020):
   exact for least squares, approximate for logistic regression; :func:`gradient_residual_norm`
-  measures how far from optimal the result is on the retained data.
-* :func:`gradient_ascent` (NegGrad) ascends the loss of the forget set; :func:`descent_ascent`
-  (NegGrad+ / GradDiff) descends the retained loss while ascending the forget loss. With the
-  squared loss and weight μ its objective is EMSE_μ.
+  measures how far from optimal the result is on the wanted data.
+* :func:`gradient_ascent` (NegGrad) ascends the loss of the unwanted set; :func:`descent_ascent`
+  (NegGrad+ / GradDiff) descends the wanted loss while ascending the unwanted loss. With the
+  squared loss and weight μ its objective is EMSE_μ. Both work on networks too.
+* :func:`fine_tune`: plain gradient descent on the mean loss of some data, the attack of the
+  relearning checks.
 * :class:`SISA` (defined in ``emse.sisa``) trains one model per disjoint shard and aggregates
   them; deleting a point retrains only the shard that held it (Bourtoule et al. 2021).
+
+The literature calls the wanted data the *retain set* and the unwanted data the *forget set*.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from scipy import linalg
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 
 from ._validation import (
-    check_fitted_model,
+    check_model_data,
     check_nonnegative,
+    check_parametric_model,
     check_positive_int,
-    check_regression_data,
 )
-from .logistic import SoftmaxRegression, _hessian, _loss_and_grad, class_indices
-from .losses import _check_data, _mean_loss_and_grad, get_parameters
-from .models import PolynomialRegressor
-from .optim import gradient_descent
+from .objectives import resolve_learning_rate
+from .optim import UnlearningResult, minimize, result_of
 from .sisa import SISA
-from .unlearn import UnlearningResult
 
 __all__ = [
     "SISA",
     "descent_ascent",
     "descent_ascent_objective",
+    "fine_tune",
     "gradient_ascent",
     "gradient_residual_norm",
     "remove_exact",
@@ -57,32 +59,34 @@ def _undetermined() -> ValueError:
 
 
 def retrain(model, X_wanted, y_wanted):
-    """Refit ``model``'s estimator from scratch on the retained data, in the same basis.
+    """Refit ``model``'s estimator from scratch on the wanted data, in the same basis.
 
-    The input domain of ``model`` is kept (``domain=model.domain_``), so the parameters of the
-    retrained model are comparable entry by entry with those of ``model`` and of any unlearned
-    model derived from it.
+    The refit keeps what makes parameters comparable entry by entry with those of ``model``
+    and of any unlearned model derived from it: the input domain of a polynomial
+    (``domain=model.domain_``) and the classes of a classifier (``classes=model.classes_``, so
+    that forgetting a whole class keeps the output layer); every other hyper-parameter,
+    ``random_state`` included, is cloned.
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor
+    model : fitted estimator
         The model trained on all data (not modified).
     X_wanted : array-like of shape (n_w, n_features)
-        Retained inputs.
+        Wanted inputs.
     y_wanted : array-like of shape (n_w,)
-        Retained targets.
+        Their targets or labels.
 
     Returns
     -------
-    oracle : PolynomialRegressor
-        A new fitted model.
+    oracle : estimator
+        A new fitted model of the same class.
     """
-    check_fitted_model(model)
-    X_w, y_w = check_regression_data(X_wanted, y_wanted, "X_wanted", "y_wanted",
-                                     n_features=model.n_features_in_)
-    if X_w.shape[0] == 0:
-        raise ValueError("X_wanted must hold at least one sample; got none.")
-    return clone(model).set_params(domain=model.domain_).fit(X_w, y_w)
+    check_parametric_model(model)
+    X_w, y_w = check_model_data(model, X_wanted, y_wanted, "X_wanted", "y_wanted")
+    params = model.get_params()
+    same = {name: getattr(model, f"{name}_") for name in ("domain", "classes")
+            if name in params and hasattr(model, f"{name}_")}
+    return clone(model).set_params(**same).fit(X_w, y_w)
 
 
 def remove_exact(model, X_remove, y_remove):
@@ -129,18 +133,12 @@ def remove_exact(model, X_remove, y_remove):
         ``1e-10``. For one removed point this is a leverage of 1. Also on invalid input, naming
         the argument.
     """
-    check_fitted_model(model)
-    if getattr(model, "gram_", None) is None:
-        raise ValueError("model must be a least-squares fit carrying gram_ and moment_; its "
-                         "coefficients were set by with_coef, so there is nothing to downdate.")
-    X_r, y_r = check_regression_data(X_remove, y_remove, "X_remove", "y_remove",
-                                     n_features=model.n_features_in_)
+    if not hasattr(model, "moment_") or not hasattr(model, "design_matrix"):
+        raise TypeError(f"model must be a least-squares fit with stored normal equations "
+                        f"(gram_, moment_), such as emse.PolynomialRegressor; got "
+                        f"{type(model).__name__}.")
+    X_r, y_r = _check_removal(model, X_remove, y_remove)
     k = X_r.shape[0]
-    if k == 0:
-        raise ValueError("X_remove must hold at least one sample; got none.")
-    if k >= model.n_samples_fit_:
-        raise ValueError(f"X_remove must leave at least one training point; it has {k} of the "
-                         f"model's {model.n_samples_fit_}.")
     Phi_r = model.design_matrix(X_r)
     gram = model.gram_ - Phi_r.T @ Phi_r  # G'
     moment = model.moment_ - Phi_r.T @ y_r  # b'
@@ -171,26 +169,22 @@ def remove_exact(model, X_remove, y_remove):
             raise _undetermined()
         correction = linalg.solve(capacitance, y_r - Phi_r @ model.coef_, check_finite=False)
         coef = model.coef_ - G_inv_Phi_rT @ correction
-    new = model.with_coef(coef)
-    new.gram_ = gram
-    new.moment_ = moment
-    new.n_samples_fit_ = model.n_samples_fit_ - k
-    return new
+    return model.downdate(X_r, y_r, coef)
 
 
 # --- Newton (influence-function) removal --------------------------------------------------
 
 
 def _check_removal(model, X_remove, y_remove):
-    """Validate a removal request against a model fitted by least squares or softmax."""
-    if not isinstance(model, (PolynomialRegressor, SoftmaxRegression)):
-        raise TypeError(f"model must be a PolynomialRegressor or a SoftmaxRegression; got "
-                        f"{type(model).__name__}.")
-    check_fitted_model(model)
-    X_r, y_r = _check_data(model, X_remove, y_remove)
+    """Validate a removal request against a fitted model that stores its training Hessian."""
+    check_parametric_model(model)
+    if not hasattr(model, "training_hessian") or not hasattr(model, "downdate"):
+        raise TypeError(f"model must store the Hessian of its training objective "
+                        f"(training_hessian, downdate), as emse.PolynomialRegressor and "
+                        f"emse.logistic.SoftmaxRegression do; got {type(model).__name__}.")
+    model.training_hessian()
+    X_r, y_r = check_model_data(model, X_remove, y_remove, "X_remove", "y_remove")
     k = X_r.shape[0]
-    if k == 0:
-        raise ValueError("X_remove must hold at least one sample; got none.")
     if k >= model.n_samples_fit_:
         raise ValueError(f"X_remove must leave at least one training point; it has {k} of the "
                          f"model's {model.n_samples_fit_}.")
@@ -200,9 +194,9 @@ def _check_removal(model, X_remove, y_remove):
 def remove_newton(model, X_remove, y_remove):
     r"""Remove training points by one Newton step on the retained objective (influence removal).
 
-    With :math:`J_r` the training objective of the retained data, :math:`\theta^\star` the
-    trained parameters and :math:`\ell_i` the loss of removed point :math:`i`, the step of
-    Guo et al. (2020) (the influence-function approximation of
+    With :math:`J_r` the training objective of the wanted (retained) data,
+    :math:`\theta^\star` the trained parameters and :math:`\ell_i` the loss of removed point
+    :math:`i`, the step of Guo et al. (2020) (the influence-function approximation of
     Koh and Liang (2017) applied to a whole batch) is
 
     .. math::
@@ -213,18 +207,19 @@ def remove_newton(model, X_remove, y_remove):
 
     because :math:`\nabla J_r(\theta^\star) = -\sum_{i\in F}\nabla\ell_i(\theta^\star)` when
     :math:`\theta^\star` minimises the full objective :math:`J`. The Hessian of :math:`J` is
-    stored by the fit (``gram_`` of a least-squares fit, ``hessian_`` of a softmax fit), so no
-    retained data are needed. For least squares :math:`J_r` is quadratic and the step lands on
-    its minimiser: the result equals retraining. For logistic regression it is a first-order
-    approximation whose error :func:`gradient_residual_norm` measures. Guo et al. make the
-    removal *certified* by training with a random linear term added to the objective, which
-    hides a bounded residual; no such noise is used here, so the step is not certified.
+    stored by the fit (``model.training_hessian()``), so no retained data are needed; the
+    removed points' gradients and Hessians come from the model protocol (``k`` times the mean
+    loss's). For least squares :math:`J_r` is quadratic and the step lands on its minimiser: the
+    result equals retraining. For logistic regression it is a first-order approximation whose
+    error :func:`gradient_residual_norm` measures. Guo et al. make the removal *certified* by
+    training with a random linear term added to the objective, which hides a bounded residual;
+    no such noise is used here, so the step is not certified.
 
     Parameters
     ----------
     model : fitted PolynomialRegressor or SoftmaxRegression
-        Fitted by least squares (carrying ``gram_``) or by :class:`SoftmaxRegression` (carrying
-        ``hessian_``); not modified.
+        A model that stores its training Hessian (``training_hessian``, ``downdate`` and
+        ``loss_hessian`` of the protocol); not modified.
     X_remove : array-like of shape (k, n_features)
         Inputs of training points to delete.
     y_remove : array-like of shape (k,)
@@ -233,36 +228,15 @@ def remove_newton(model, X_remove, y_remove):
     Returns
     -------
     model : PolynomialRegressor or SoftmaxRegression
-        A new fitted model. Its ``gram_`` (least squares, exact) or ``hessian_`` (softmax, the
-        retained Hessian at the *old* parameters, as the batch step uses it) is updated so that
-        removals can be chained.
+        A new fitted model whose stored statistics (``gram_`` of a least-squares fit, exact;
+        ``hessian_`` of a softmax fit, at the *old* parameters, as the batch step uses it)
+        leave out the removed points, so that removals can be chained.
     """
     X_r, y_r = _check_removal(model, X_remove, y_remove)
-    Phi_r = model.design_matrix(X_r)
-    theta = get_parameters(model)
-    if isinstance(model, PolynomialRegressor):
-        if getattr(model, "gram_", None) is None:
-            raise ValueError("model must be a least-squares fit carrying gram_; its "
-                             "coefficients were set by with_coef.")
-        y_r = y_r.astype(np.float64)
-        # J = ||y - Phi theta||^2 + alpha ||D theta||^2: H = 2 gram_, grad l_i = -2 phi_i r_i,
-        # so the step is theta - (gram_ - Phi_r^T Phi_r)^{-1} Phi_r^T r_r.
-        gram_r = model.gram_ - Phi_r.T @ Phi_r
-        step = _solve_spd(gram_r, -(Phi_r.T @ (y_r - Phi_r @ theta)))
-        new = model.with_coef(theta + step)
-        new.gram_, new.moment_ = gram_r, model.moment_ - Phi_r.T @ y_r
-    else:
-        if getattr(model, "hessian_", None) is None:
-            raise ValueError("model must be a SoftmaxRegression fit carrying hessian_; its "
-                             "coefficients were set by with_coef.")
-        n_classes = model.classes_.size
-        y_index = class_indices(model.classes_, y_r)
-        hessian_r = model.hessian_ - _hessian(theta, Phi_r, n_classes, 0.0)
-        grad_removed = _loss_and_grad(theta, Phi_r, y_index, n_classes, 0.0)[1]
-        new = model.with_coef(theta + _solve_spd(hessian_r, grad_removed))
-        new.hessian_ = hessian_r
-    new.n_samples_fit_ = model.n_samples_fit_ - X_r.shape[0]
-    return new
+    theta, k = model.flat_coef(), X_r.shape[0]
+    hessian_r = model.training_hessian() - k * model.loss_hessian(theta, X_r, y_r)
+    grad_removed = k * model.loss_value_and_grad(theta, X_r, y_r)[1]
+    return model.downdate(X_r, y_r, theta + _solve_spd(hessian_r, grad_removed))
 
 
 def _solve_spd(matrix, rhs):
@@ -275,21 +249,23 @@ def _solve_spd(matrix, rhs):
     return linalg.cho_solve(factor, rhs, check_finite=False)
 
 
-def gradient_residual_norm(model, X_retain, y_retain) -> float:
-    r"""Norm of the gradient of the training objective on the retained data, at the model.
+def gradient_residual_norm(model, X_wanted, y_wanted) -> float:
+    r"""Norm of the gradient of the training objective on the wanted data, at the model.
 
-    :math:`\lVert\nabla J_r(\theta)\rVert_2` is zero exactly when :math:`\theta` is the
-    retrained (oracle) solution, and it is the quantity the certified-removal guarantee of
-    Guo et al. (2020) bounds. Here it is computed from the retained data, so it
-    *measures* the error of an approximate removal rather than certifying it.
+    :math:`\lVert\nabla J_w(\theta)\rVert_2`, with :math:`J_w` the objective the model's
+    ``fit`` minimises (``objective_value_and_grad`` of the protocol: loss and penalty), is zero
+    exactly when :math:`\theta` is a stationary point of retraining, the oracle's solution for a
+    convex objective; it is the quantity the certified-removal guarantee of Guo et al. (2020)
+    bounds. Here it is computed from the wanted data, so it *measures* the error of an
+    approximate removal rather than certifying it.
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor or SoftmaxRegression
-        The model to check; its penalty ``alpha`` defines :math:`J_r`.
-    X_retain : array-like of shape (n_r, n_features)
-        Retained inputs.
-    y_retain : array-like of shape (n_r,)
+    model : fitted model of the protocol
+        The model to check; its penalty defines :math:`J_w`.
+    X_wanted : array-like of shape (n_w, n_features)
+        Wanted (retained) inputs.
+    y_wanted : array-like of shape (n_w,)
         Their targets or labels.
 
     Returns
@@ -297,133 +273,121 @@ def gradient_residual_norm(model, X_retain, y_retain) -> float:
     norm : float
         Non-negative.
     """
-    theta = get_parameters(model)
-    X, y = _check_data(model, X_retain, y_retain)
-    if X.shape[0] == 0:
-        raise ValueError("X_retain must hold at least one sample; got none.")
-    Phi = model.design_matrix(X)
-    if isinstance(model, SoftmaxRegression):
-        grad = _loss_and_grad(theta, Phi, class_indices(model.classes_, y),
-                              model.classes_.size, float(model.alpha))[1]
-    else:
-        penalty = model._penalty_matrix()
-        residual = y.astype(np.float64) - Phi @ theta
-        grad = -2.0 * Phi.T @ residual + 2.0 * model.alpha * penalty.T @ (penalty @ theta)
+    check_parametric_model(model)
+    X_w, y_w = check_model_data(model, X_wanted, y_wanted, "X_wanted", "y_wanted")
+    grad = model.objective_value_and_grad(model.flat_coef(), X_w, y_w)[1]
     return float(np.linalg.norm(grad))
 
 
-# --- Gradient ascent and descent-ascent ----------------------------------------------------
+# --- Gradient ascent, descent-ascent and fine-tuning ---------------------------------------
 
 
-def _gradient_unlearning(model, value_and_grad, learning_rate, n_steps, objective):
-    learning_rate = check_nonnegative(learning_rate, "learning_rate")
-    if learning_rate == 0:
-        raise ValueError("learning_rate must be > 0; got 0.")
-    n_steps = check_positive_int(n_steps, "n_steps")
-    res = gradient_descent(value_and_grad, get_parameters(model), learning_rate=learning_rate,
-                           max_iter=n_steps, tol=0.0)
-    if res.status == 2:
-        warnings.warn(f"{objective} diverged after {res.nit} steps with learning_rate="
-                      f"{learning_rate:.3g}; returning the last finite iterate.",
-                      ConvergenceWarning, stacklevel=3)
-    return UnlearningResult(model.with_coef(res.x), res.history, int(res.nit), res.status != 2,
-                            res.message, objective, "gd")
+def _descend(model, value_and_grad, learning_rate, max_iter, objective, *, stacklevel=4):
+    """Fixed-budget gradient descent from the model's parameters (the budget is the rule)."""
+    max_iter = check_positive_int(max_iter, "max_iter")
+    res = minimize(value_and_grad, model.flat_coef(), method="gd", learning_rate=learning_rate,
+                   max_iter=max_iter, tol=0.0)
+    return result_of(model, res, objective, "gd", budget_is_rule=True, stacklevel=stacklevel)
 
 
-def gradient_ascent(model, X_forget, y_forget, *, learning_rate: float,
-                    n_steps: int = 10) -> UnlearningResult:
-    r"""NegGrad: take gradient steps that *increase* the mean loss of the forget set.
+def gradient_ascent(model, X_unwanted, y_unwanted, *, learning_rate: float | None = None,
+                    max_iter: int = 10) -> UnlearningResult:
+    r"""NegGrad: take gradient steps that *increase* the mean loss of the unwanted set.
 
-    Minimises :math:`-L_F(\theta)` by ``n_steps`` steps of gradient descent from the trained
-    parameters, where :math:`L_F` is the mean loss of ``emse.losses.mean_loss_and_grad``.
-    The objective is unbounded below (for the squared loss, and for separable data under the
-    cross-entropy), so the number of steps is the method's stopping rule: it is a common
-    baseline (Golatkar et al. 2020; Maini et al. 2024), not a minimiser.
+    Minimises :math:`-L_u(\theta)` by ``max_iter`` steps of gradient descent from the trained
+    parameters, where :math:`L_u` is the mean loss of the model protocol (squared residual or
+    cross-entropy). The objective is unbounded below (for the squared loss, and for separable
+    data under the cross-entropy), so the number of steps is the method's stopping rule: it is a
+    common baseline (Golatkar et al. 2020; Maini et al. 2024), not a minimiser.
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor or SoftmaxRegression
-        The trained model; not modified.
-    X_forget : array-like of shape (n_f, n_features)
+    model : fitted model of the protocol
+        The trained model (any model of ``emse``, networks included); not modified.
+    X_unwanted : array-like of shape (n_u, n_features)
         Inputs to forget.
-    y_forget : array-like of shape (n_f,)
+    y_unwanted : array-like of shape (n_u,)
         Their targets or labels.
-    learning_rate : float
-        Step length, ``> 0``.
-    n_steps : int, default=10
+    learning_rate : float, default=None
+        Step length, ``> 0``. ``None`` takes :math:`1/L` with :math:`L` the model's bound on the
+        curvature of :math:`L_u` (``loss_curvature_bound``); a network has none and needs it.
+    max_iter : int, default=10
         Number of steps, ``>= 1``.
 
     Returns
     -------
     result : emse.UnlearningResult
-        ``history`` holds :math:`-L_F` after every step; ``converged`` is false only if the
-        ascent ran away (a ``ConvergenceWarning`` is then issued).
+        ``history`` holds :math:`-L_u` at the start and after every step; ``objective`` is
+        ``"neggrad"``; ``converged`` is false only if the ascent ran away (a
+        ``ConvergenceWarning`` is then issued).
     """
-    get_parameters(model)
-    X_f, y_f = _check_data(model, X_forget, y_forget)
-    if X_f.shape[0] == 0:
-        raise ValueError("X_forget must hold at least one sample; got none.")
-    Phi_f = model.design_matrix(X_f)
+    check_parametric_model(model)
+    loss_u = model.loss_function(*check_model_data(model, X_unwanted, y_unwanted, "X_unwanted",
+                                                   "y_unwanted"))
+    step = resolve_learning_rate(learning_rate, model, [(1.0, X_unwanted)])
 
     def value_and_grad(theta):
-        value, grad = _mean_loss_and_grad(model, theta, Phi_f, y_f)
+        value, grad = loss_u(theta)
         return -value, -grad
 
-    return _gradient_unlearning(model, value_and_grad, learning_rate, n_steps, "neggrad")
+    return _descend(model, value_and_grad, step, max_iter, "neggrad")
 
 
-def descent_ascent(model, X_retain, y_retain, X_forget, y_forget, *, mu: float,
-                   learning_rate: float, n_steps: int = 100) -> UnlearningResult:
-    r"""NegGrad+ / GradDiff: descend the retained loss while ascending the forget loss.
+def descent_ascent(model, X_wanted, y_wanted, X_unwanted, y_unwanted, *, mu: float,
+                   learning_rate: float | None = None, max_iter: int = 100) -> UnlearningResult:
+    r"""NegGrad+ / GradDiff: descend the wanted loss while ascending the unwanted loss.
 
-    Takes ``n_steps`` gradient steps on
+    Takes ``max_iter`` gradient steps on
 
     .. math::
 
-        L_R(\theta) - \mu\, L_F(\theta),
+        L_w(\theta) - \mu\, L_u(\theta),
 
-    the mean losses of the retained and forget sets. This is the descent-ascent family of
+    the mean losses of the wanted and unwanted sets. This is the descent-ascent family of
     Kurmanji et al. (2023) (NegGrad+, which weights the two terms by :math:`\beta` and
     :math:`1-\beta`: the same direction with :math:`\mu = (1-\beta)/\beta`) and of the GradDiff
-    baseline of Maini et al. (2024). For a :class:`emse.PolynomialRegressor` the mean
-    losses are mean squared residuals, so the objective is exactly EMSE_μ and the iterates are
-    those of ``emse.unlearn(..., objective="mu", method="gd")`` with the same step.
+    baseline of Maini et al. (2024). For a :class:`emse.PolynomialRegressor` the mean losses are
+    mean squared residuals, so the objective is exactly EMSE_μ and the iterates are those of
+    ``emse.unlearn(..., objective="mu", method="gd")`` with the same step.
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor or SoftmaxRegression
-        The trained model; not modified.
-    X_retain, y_retain : array-like of shape (n_r, n_features), (n_r,)
-        Retained data.
-    X_forget, y_forget : array-like of shape (n_f, n_features), (n_f,)
-        Data to forget.
+    model : fitted model of the protocol
+        The trained model (networks included); not modified.
+    X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,)
+        Wanted data (the literature's retain set).
+    X_unwanted, y_unwanted : array-like of shape (n_u, n_features), (n_u,)
+        Data to forget (the forget set).
     mu : float
-        Weight of the ascent term, ``>= 0``; ``mu=0`` is fine-tuning on the retained data.
-    learning_rate : float
-        Step length, ``> 0``.
-    n_steps : int, default=100
+        Weight of the ascent term, ``>= 0``.
+    learning_rate : float, default=None
+        Step length, ``> 0``. ``None`` takes :math:`1/(L_w + \mu L_u)` from the model's
+        curvature bounds of the two mean losses (not available for networks).
+    max_iter : int, default=100
         Number of steps, ``>= 1``.
 
     Returns
     -------
     result : emse.UnlearningResult
-        ``history`` holds the objective after every step.
+        ``history`` holds the objective at the start and after every step; ``objective`` is
+        ``"graddiff"``.
     """
-    get_parameters(model)
-    value_and_grad = descent_ascent_objective(model, X_retain, y_retain, X_forget, y_forget, mu)
-    return _gradient_unlearning(model, value_and_grad, learning_rate, n_steps, "graddiff")
+    value_and_grad = descent_ascent_objective(model, X_wanted, y_wanted, X_unwanted, y_unwanted,
+                                              mu)
+    step = resolve_learning_rate(learning_rate, model, [(1.0, X_wanted), (mu, X_unwanted)])
+    return _descend(model, value_and_grad, step, max_iter, "graddiff")
 
 
-def descent_ascent_objective(model, X_retain, y_retain, X_forget, y_forget, mu: float):
-    r"""The descent-ascent objective :math:`L_R(\theta) - \mu L_F(\theta)` of ``model``.
+def descent_ascent_objective(model, X_wanted, y_wanted, X_unwanted, y_unwanted, mu: float):
+    r"""The descent-ascent objective :math:`L_w(\theta) - \mu L_u(\theta)` of ``model``.
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor or SoftmaxRegression
-        Supplies the design matrix and the per-example loss.
-    X_retain, y_retain : array-like of shape (n_r, n_features), (n_r,)
-        Retained data (at least one sample).
-    X_forget, y_forget : array-like of shape (n_f, n_features), (n_f,)
+    model : fitted model of the protocol
+        Supplies the mean loss (``loss_function``).
+    X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,)
+        Wanted data (at least one sample).
+    X_unwanted, y_unwanted : array-like of shape (n_u, n_features), (n_u,)
         Data to forget (at least one sample).
     mu : float
         Weight of the ascent term, ``>= 0``.
@@ -431,19 +395,51 @@ def descent_ascent_objective(model, X_retain, y_retain, X_forget, y_forget, mu: 
     Returns
     -------
     value_and_grad : callable
-        ``value_and_grad(theta) -> (value, grad)`` for flattened parameters ``theta``.
+        ``value_and_grad(theta) -> (value, grad)`` for flat parameters ``theta``.
     """
+    check_parametric_model(model)
     mu = check_nonnegative(mu, "mu")
-    X_r, y_r = _check_data(model, X_retain, y_retain)
-    X_f, y_f = _check_data(model, X_forget, y_forget)
-    for X, name in ((X_r, "X_retain"), (X_f, "X_forget")):
-        if X.shape[0] == 0:
-            raise ValueError(f"{name} must hold at least one sample; got none.")
-    Phi_r, Phi_f = model.design_matrix(X_r), model.design_matrix(X_f)
+    loss_w = model.loss_function(*check_model_data(model, X_wanted, y_wanted, "X_wanted",
+                                                   "y_wanted"))
+    loss_u = model.loss_function(*check_model_data(model, X_unwanted, y_unwanted, "X_unwanted",
+                                                   "y_unwanted"))
 
     def value_and_grad(theta):
-        value_r, grad_r = _mean_loss_and_grad(model, theta, Phi_r, y_r)
-        value_f, grad_f = _mean_loss_and_grad(model, theta, Phi_f, y_f)
-        return value_r - mu * value_f, grad_r - mu * grad_f
+        value_w, grad_w = loss_w(theta)
+        value_u, grad_u = loss_u(theta)
+        return value_w - mu * value_u, grad_w - mu * grad_u
 
     return value_and_grad
+
+
+def fine_tune(model, X, y, *, learning_rate: float | None = None,
+              max_iter: int = 100) -> UnlearningResult:
+    r"""Fine-tune: ``max_iter`` steps of gradient descent on the mean loss of ``(X, y)``.
+
+    The attack of the relearning checks (Lynch et al. 2024; Deeb and Roger 2024): a few steps
+    on some data, after which one asks what came back.
+
+    Parameters
+    ----------
+    model : fitted model of the protocol
+        The model to fine-tune; not modified.
+    X : array-like of shape (n, n_features)
+        Inputs.
+    y : array-like of shape (n,)
+        Their targets or labels.
+    learning_rate : float, default=None
+        Step length, ``> 0``; ``None`` takes :math:`1/L` from the model's curvature bound
+        (not available for networks).
+    max_iter : int, default=100
+        Number of steps, ``>= 1``.
+
+    Returns
+    -------
+    result : emse.UnlearningResult
+        ``history`` holds the mean loss at the start and after every step; ``objective`` is
+        ``"fine-tune"``.
+    """
+    check_parametric_model(model)
+    loss = model.loss_function(*check_model_data(model, X, y, "X", "y"))
+    step = resolve_learning_rate(learning_rate, model, [(1.0, X)])
+    return _descend(model, loss, step, max_iter, "fine-tune")

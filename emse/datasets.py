@@ -10,9 +10,12 @@ from numbers import Integral, Real
 import numpy as np
 
 from ._validation import (
+    check_features,
+    check_nonempty,
     check_nonnegative,
     check_positive_int,
     check_regression_data,
+    check_same_length,
     check_sigma,
 )
 
@@ -31,7 +34,8 @@ class Split:
     """Wanted, unwanted and held-out data for one unlearning experiment.
 
     The training set is the union of the wanted and the unwanted part; the test set holds fresh
-    wanted data only. Arrays are copied and made read-only on construction.
+    wanted data only. Arrays are copied and made read-only on construction. The targets are real
+    numbers, or class labels when ``labels=True``.
 
     Attributes
     ----------
@@ -47,6 +51,11 @@ class Split:
         Polynomial degree the experiment uses, for scenario splits.
     settings : dict
         Unlearning settings the experiment uses (for example ``{"sigma": 1.0}``).
+    X_nonmember, y_nonmember : ndarray of shape (n_out, n_features), (n_out,), or None
+        Data from the unwanted process that no model was trained on: the non-members of a
+        membership-inference attack (:func:`emse.verify.verification_report`).
+    labels : bool
+        Whether the targets are class labels (kept as given) rather than real numbers.
     """
 
     X_wanted: np.ndarray
@@ -58,16 +67,33 @@ class Split:
     description: str = ""
     degree: int | None = None
     settings: dict = field(default_factory=dict)
+    X_nonmember: np.ndarray | None = None
+    y_nonmember: np.ndarray | None = None
+    labels: bool = False
 
     def __post_init__(self):
         n_features = None
-        for part in ("wanted", "unwanted", "test"):
-            X, y = check_regression_data(getattr(self, f"X_{part}"), getattr(self, f"y_{part}"),
-                                         f"X_{part}", f"y_{part}", n_features=n_features)
-            if X.shape[0] == 0:
-                raise ValueError(f"X_{part} must hold at least one sample; got none.")
+        parts = ("wanted", "unwanted", "test")
+        if (self.X_nonmember is None) != (self.y_nonmember is None):
+            raise ValueError("X_nonmember and y_nonmember must be given together; got one of "
+                             "them.")
+        if self.X_nonmember is not None:
+            parts += ("nonmember",)
+        for part in parts:
+            x_name, y_name = f"X_{part}", f"y_{part}"
+            if self.labels:
+                X = check_features(getattr(self, x_name), x_name, n_features=n_features)
+                y = np.asarray(getattr(self, y_name))
+                if y.ndim != 1:
+                    raise ValueError(f"{y_name} must be a 1-D array of labels; got shape "
+                                     f"{y.shape}.")
+                check_same_length(X, y, x_name, y_name)
+            else:
+                X, y = check_regression_data(getattr(self, x_name), getattr(self, y_name),
+                                             x_name, y_name, n_features=n_features)
+            check_nonempty(X, x_name)
             n_features = X.shape[1]
-            for name, array in ((f"X_{part}", X), (f"y_{part}", y)):
+            for name, array in ((x_name, X), (y_name, y)):
                 array = np.array(array, copy=True)
                 array.flags.writeable = False
                 object.__setattr__(self, name, array)

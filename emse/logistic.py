@@ -42,11 +42,16 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_features, check_nonnegative
+from ._validation import (
+    check_features,
+    check_model_data,
+    check_nonnegative,
+    encode_labels,
+)
+from .losses import cross_entropy_and_grad
 
 __all__ = [
     "SoftmaxRegression",
-    "class_indices",
     "softmax_hessian",
     "softmax_loss_and_grad",
     "softmax_per_example_loss",
@@ -94,8 +99,7 @@ def softmax_per_example_loss(theta, Phi, y_index, n_classes: int) -> np.ndarray:
         Non-negative losses.
     """
     theta, Phi, y_index = _check_problem(theta, Phi, y_index, n_classes)
-    logits = Phi @ theta.reshape(Phi.shape[1], n_classes)
-    return logsumexp(logits, axis=1) - logits[np.arange(y_index.size), y_index]
+    return cross_entropy_and_grad(Phi @ theta.reshape(Phi.shape[1], n_classes), y_index)[0]
 
 
 def softmax_loss_and_grad(theta, Phi, y_index, n_classes: int, alpha: float = 0.0):
@@ -131,13 +135,9 @@ def softmax_loss_and_grad(theta, Phi, y_index, n_classes: int, alpha: float = 0.
 
 def _loss_and_grad(theta, Phi, y_index, n_classes, alpha):
     """Unchecked objective and gradient (the optimiser's inner loop)."""
-    logits = Phi @ theta.reshape(Phi.shape[1], n_classes)
-    log_norm = logsumexp(logits, axis=1)
-    rows = np.arange(y_index.size)
-    value = np.sum(log_norm - logits[rows, y_index]) + 0.5 * alpha * theta @ theta
-    residual = np.exp(logits - log_norm[:, None])  # Pi
-    residual[rows, y_index] -= 1.0  # Pi - Y
-    grad = (Phi.T @ residual).ravel() + alpha * theta
+    losses, delta = cross_entropy_and_grad(Phi @ theta.reshape(Phi.shape[1], n_classes), y_index)
+    value = np.sum(losses) + 0.5 * alpha * theta @ theta
+    grad = (Phi.T @ delta).ravel() + alpha * theta  # delta = Pi - Y
     return float(value), grad
 
 
@@ -180,18 +180,6 @@ def _hessian(theta, Phi, n_classes, alpha):
         blocks[:, k, :, k] += Phi.T @ (probs[:, k, None] * Phi)
     hessian[np.diag_indices_from(hessian)] += alpha
     return hessian
-
-
-def class_indices(classes, y) -> np.ndarray:
-    """Index of each label of ``y`` in the sorted array ``classes``; raises on unknown labels."""
-    classes, y = np.asarray(classes), np.asarray(y)
-    index = np.searchsorted(classes, y)
-    index = np.clip(index, 0, classes.size - 1)
-    if y.size and not np.all(classes[index] == y):
-        unknown = np.setdiff1d(np.unique(y), classes)
-        raise ValueError(f"y must hold only labels the model was fitted with "
-                         f"{classes.tolist()}; got unknown labels {unknown.tolist()}.")
-    return index
 
 
 class SoftmaxRegression(ClassifierMixin, BaseEstimator):
@@ -273,7 +261,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         if self.classes_.size < 2:
             raise ValueError(f"y must hold at least 2 classes; got 1 class, "
                              f"{self.classes_.tolist()}.")
-        y_index = class_indices(self.classes_, y)
+        y_index = encode_labels(self.classes_, y, "y")
         Phi = self.design_matrix(X)
         n_classes = self.classes_.size
         theta0 = np.zeros(Phi.shape[1] * n_classes)
@@ -314,6 +302,97 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         """The most probable class of each input."""
         check_is_fitted(self, "coef_")
         return self.classes_[np.argmax(self.logits(X), axis=1)]
+
+    # --- the model protocol (emse.protocol) ------------------------------------------------
+
+    def flat_coef(self) -> np.ndarray:
+        """The parameters flattened row-major, ``coef_.ravel()``, as a new array."""
+        check_is_fitted(self, "coef_")
+        return np.array(self.coef_, dtype=np.float64).ravel()
+
+    def _problem(self, X, y):
+        check_is_fitted(self, "coef_")
+        X, y = check_model_data(self, X, y, "X", "y")
+        return self.design_matrix(X), encode_labels(self.classes_, y, "y")
+
+    def _theta(self, theta) -> np.ndarray:
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.shape != (self.coef_.size,):
+            raise ValueError(f"theta must have shape ({self.coef_.size},); got {theta.shape}.")
+        if not np.all(np.isfinite(theta)):
+            raise ValueError("theta must contain only finite values; got NaN or infinity.")
+        return theta
+
+    def loss_function(self, X, y):
+        """``theta -> (mean cross-entropy over (X, y), gradient)``, the data checked once."""
+        Phi, y_index = self._problem(X, y)
+        n, n_classes = y_index.size, self.classes_.size
+
+        def value_and_grad(theta):
+            value, grad = _loss_and_grad(self._theta(theta), Phi, y_index, n_classes, 0.0)
+            return value / n, grad / n
+
+        return value_and_grad
+
+    def loss_value_and_grad(self, theta, X, y):
+        """The mean cross-entropy over ``(X, y)`` at ``theta`` and its gradient (no penalty)."""
+        return self.loss_function(X, y)(theta)
+
+    def objective_value_and_grad(self, theta, X, y):
+        r"""The training objective :math:`J = \sum_i\ell_i + \frac{\alpha}{2}\lVert\theta\rVert^2`
+        on ``(X, y)`` at ``theta``, and its gradient."""
+        Phi, y_index = self._problem(X, y)
+        return _loss_and_grad(self._theta(theta), Phi, y_index, self.classes_.size,
+                              float(self.alpha))
+
+    def loss_hessian(self, theta, X, y) -> np.ndarray:
+        """The Hessian of the mean cross-entropy over ``(X, y)`` at ``theta`` (no penalty)."""
+        Phi, _ = self._problem(X, y)
+        return _hessian(self._theta(theta), Phi, self.classes_.size, 0.0) / Phi.shape[0]
+
+    def loss_curvature_bound(self, X) -> float:
+        r"""A bound on the mean cross-entropy's Hessian over ``X`` for every θ:
+        :math:`\lambda_{\max}(\Phi^\top\Phi/n)/2`, because every
+        :math:`\mathrm{diag}(\pi) - \pi\pi^\top` has eigenvalues at most :math:`1/2`."""
+        check_is_fitted(self, "coef_")
+        Phi = self.design_matrix(X)
+        if Phi.shape[0] == 0:
+            raise ValueError("X must hold at least one sample; got none.")
+        return 0.5 * float(np.linalg.norm(Phi, 2) ** 2) / Phi.shape[0]
+
+    def training_hessian(self) -> np.ndarray:
+        """The Hessian of the training objective at ``coef_``, stored by :meth:`fit`."""
+        check_is_fitted(self, "coef_")
+        if getattr(self, "hessian_", None) is None:
+            raise ValueError("model must be a SoftmaxRegression fit carrying hessian_; its "
+                             "coefficients were set by with_coef.")
+        return self.hessian_
+
+    def downdate(self, X_remove, y_remove, coef) -> SoftmaxRegression:
+        """A copy with parameters ``coef`` whose stored Hessian leaves out some training points.
+
+        The new ``hessian_`` is that of the retained objective at the *current* parameters
+        (as a batch Newton step uses it), and ``n_samples_fit_`` drops by their number.
+
+        Parameters
+        ----------
+        X_remove : array-like of shape (k, n_features)
+            Training inputs to leave out (already checked by the caller).
+        y_remove : array-like of shape (k,)
+            Their labels.
+        coef : array-like of shape ((n_features + 1) K,)
+            Parameters of the copy.
+
+        Returns
+        -------
+        model : SoftmaxRegression
+        """
+        hessian = self.training_hessian()
+        Phi_r, _ = self._problem(X_remove, y_remove)
+        new = self.with_coef(coef)
+        new.hessian_ = hessian - _hessian(self.flat_coef(), Phi_r, self.classes_.size, 0.0)
+        new.n_samples_fit_ = self.n_samples_fit_ - Phi_r.shape[0]
+        return new
 
     def with_coef(self, coef) -> SoftmaxRegression:
         """A copy of this fitted model with other parameters (``hessian_`` set to ``None``).

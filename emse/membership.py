@@ -17,11 +17,19 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+from sklearn.base import is_classifier
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from ._validation import check_nonnegative, check_positive_int
-from .logistic import SoftmaxRegression, class_indices
-from .losses import PROB_FLOOR, _check_data, per_example_loss
+from ._validation import (
+    check_features,
+    check_model_data,
+    check_nonempty,
+    check_nonnegative,
+    check_positive_int,
+    check_same_length,
+    encode_labels,
+)
+from .losses import PROB_FLOOR, per_example_loss
 
 __all__ = [
     "AttackResult",
@@ -88,8 +96,7 @@ def attack_metrics(member_scores, nonmember_scores, *, fpr: float = 0.01) -> Att
     scores_in = np.asarray(member_scores, dtype=np.float64).ravel()
     scores_out = np.asarray(nonmember_scores, dtype=np.float64).ravel()
     for scores, name in ((scores_in, "member_scores"), (scores_out, "nonmember_scores")):
-        if scores.size == 0:
-            raise ValueError(f"{name} must hold at least one score; got none.")
+        check_nonempty(scores, name)
         if not np.all(np.isfinite(scores)):
             raise ValueError(f"{name} must be finite; got NaN or infinity.")
     labels = np.r_[np.ones(scores_in.size), np.zeros(scores_out.size)]
@@ -121,17 +128,20 @@ def loss_threshold_attack(model, X_members, y_members, X_nonmembers, y_nonmember
     -------
     result : AttackResult
     """
-    return attack_metrics(-per_example_loss(model, X_members, y_members),
-                          -per_example_loss(model, X_nonmembers, y_nonmembers), fpr=fpr)
+    X_in, y_in = check_model_data(model, X_members, y_members, "X_members", "y_members")
+    X_out, y_out = check_model_data(model, X_nonmembers, y_nonmembers, "X_nonmembers",
+                                    "y_nonmembers")
+    return attack_metrics(-per_example_loss(model, X_in, y_in),
+                          -per_example_loss(model, X_out, y_out), fpr=fpr)
 
 
 def membership_statistic(model, X, y) -> np.ndarray:
     r"""The per-example statistic of the likelihood-ratio attack.
 
     For a classifier, the logit-scaled confidence :math:`\log\frac{\pi_y}{1-\pi_y}` that
-    Carlini et al. (2022) found to be close to Gaussian across shadow models (from the logits for
-    :class:`emse.logistic.SoftmaxRegression`, otherwise from probabilities clipped to
-    :math:`[10^{-15}, 1 - 10^{-15}]`); for a regressor, the signed residual :math:`y - f(x)`,
+    Carlini et al. (2022) found to be close to Gaussian across shadow models (from
+    ``predict_log_proba`` when the model has it, which every classifier of ``emse`` does,
+    otherwise from probabilities clipped to :math:`[10^{-15}, 1 - 10^{-15}]`); for a regressor, the signed residual :math:`y - f(x)`,
     whose spread across shadow models comes from which other points each one was trained on.
 
     Parameters
@@ -144,15 +154,15 @@ def membership_statistic(model, X, y) -> np.ndarray:
     -------
     statistic : ndarray of shape (n,)
     """
-    X, y = _check_data(model, X, y)
-    if not hasattr(model, "predict_proba"):
-        return np.asarray(y, dtype=np.float64) - model.predict(X)
-    rows, index = np.arange(y.size), class_indices(model.classes_, y)
-    if isinstance(model, SoftmaxRegression):
-        logits = model.logits(X)
-        others = logits.copy()
+    X, y = check_model_data(model, X, y, "X", "y", nonempty=False)
+    if not is_classifier(model):
+        return y - model.predict(X)
+    rows, index = np.arange(y.size), encode_labels(model.classes_, y, "y")
+    if hasattr(model, "predict_log_proba"):
+        log_p = model.predict_log_proba(X)
+        others = log_p.copy()
         others[rows, index] = -np.inf
-        return logits[rows, index] - np.logaddexp.reduce(others, axis=1)
+        return log_p[rows, index] - np.logaddexp.reduce(others, axis=1)
     p = np.clip(model.predict_proba(X)[rows, index], PROB_FLOOR, 1.0 - PROB_FLOOR)
     return np.log(p) - np.log1p(-p)
 
@@ -206,10 +216,11 @@ def fit_shadow_models(make_model: Callable, X_fixed, y_fixed, X_candidates, y_ca
     if n_shadows % 2:
         raise ValueError(f"n_shadows must be even, so that every candidate is in exactly half "
                          f"of the shadow models; got {n_shadows}.")
-    X_c, y_c = _check_data(None, X_candidates, y_candidates)
-    X_f, y_f = _check_data(None, X_fixed, y_fixed)
-    if X_c.shape[0] == 0:
-        raise ValueError("X_candidates must hold at least one sample; got none.")
+    X_c, y_c = check_features(X_candidates, "X_candidates"), np.asarray(y_candidates)
+    X_f, y_f = check_features(X_fixed, "X_fixed"), np.asarray(y_fixed)
+    check_same_length(X_c, y_c, "X_candidates", "y_candidates")
+    check_same_length(X_f, y_f, "X_fixed", "y_fixed")
+    check_nonempty(X_c, "X_candidates")
     if X_f.shape[0] and X_f.shape[1] != X_c.shape[1]:
         raise ValueError(f"X_fixed and X_candidates must have the same number of features; "
                          f"got {X_f.shape[1]} and {X_c.shape[1]}.")

@@ -28,6 +28,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._validation import check_model_data
+
 __all__ = ["PolynomialRegressor", "graded_powers"]
 
 
@@ -199,6 +201,107 @@ class PolynomialRegressor(RegressorMixin, BaseEstimator):
             for f in np.flatnonzero(power):
                 Phi[:, j] *= legendre[:, f, power[f]]
         return Phi
+
+    # --- the model protocol (emse.protocol) ------------------------------------------------
+
+    def flat_coef(self) -> np.ndarray:
+        """The coefficients as a new 1-D array."""
+        check_is_fitted(self, "coef_")
+        return np.array(self.coef_, dtype=np.float64, copy=True)
+
+    def _theta(self, theta) -> np.ndarray:
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.shape != self.coef_.shape:
+            raise ValueError(f"theta must have shape {self.coef_.shape}; got {theta.shape}.")
+        if not np.all(np.isfinite(theta)):
+            raise ValueError("theta must contain only finite values; got NaN or infinity.")
+        return theta
+
+    def loss_function(self, X, y):
+        r"""``theta -> (L, grad L)`` for the mean squared residual over ``(X, y)``.
+
+        With :math:`r = y - \Phi\theta`, :math:`L = \lVert r\rVert^2/n` and
+        :math:`\nabla L = -\tfrac{2}{n}\Phi^\top r` (no penalty). The data are checked and the
+        design matrix is computed once.
+        """
+        check_is_fitted(self, "coef_")
+        X, y = check_model_data(self, X, y, "X", "y")
+        Phi, n = self.design_matrix(X), X.shape[0]
+
+        def value_and_grad(theta):
+            residual = y - Phi @ self._theta(theta)
+            return float(residual @ residual / n), -2.0 / n * (Phi.T @ residual)
+
+        return value_and_grad
+
+    def loss_value_and_grad(self, theta, X, y):
+        """The mean squared residual over ``(X, y)`` at ``theta`` and its gradient."""
+        return self.loss_function(X, y)(theta)
+
+    def objective_value_and_grad(self, theta, X, y):
+        r"""The training objective :math:`\lVert y - \Phi\theta\rVert^2 + \alpha\lVert
+        D\theta\rVert^2` of :meth:`fit` on ``(X, y)`` at ``theta``, and its gradient."""
+        check_is_fitted(self, "coef_")
+        X, y = check_model_data(self, X, y, "X", "y")
+        theta, Phi, D = self._theta(theta), self.design_matrix(X), self._penalty_matrix()
+        residual, penalised = y - Phi @ theta, D @ theta
+        value = residual @ residual + self.alpha * penalised @ penalised
+        return float(value), -2.0 * (Phi.T @ residual) + 2.0 * self.alpha * (D.T @ penalised)
+
+    def loss_hessian(self, theta, X, y) -> np.ndarray:
+        r"""The constant Hessian :math:`\tfrac{2}{n}\Phi^\top\Phi` of the mean squared
+        residual over ``(X, y)``."""
+        check_is_fitted(self, "coef_")
+        X, y = check_model_data(self, X, y, "X", "y")
+        self._theta(theta)
+        Phi = self.design_matrix(X)
+        return 2.0 * (Phi.T @ Phi) / X.shape[0]
+
+    def loss_curvature_bound(self, X) -> float:
+        r"""The largest eigenvalue :math:`2\lambda_{\max}(\Phi^\top\Phi)/n` of the mean
+        squared residual's Hessian over ``X`` (exact: the loss is quadratic)."""
+        check_is_fitted(self, "coef_")
+        Phi = self.design_matrix(X)
+        if Phi.shape[0] == 0:
+            raise ValueError("X must hold at least one sample; got none.")
+        return 2.0 * float(np.linalg.norm(Phi, 2) ** 2) / Phi.shape[0]
+
+    def training_hessian(self) -> np.ndarray:
+        """The Hessian ``2 * gram_`` of the training objective, stored by :meth:`fit`."""
+        check_is_fitted(self, "coef_")
+        if getattr(self, "gram_", None) is None:
+            raise ValueError("model must be a least-squares fit carrying gram_ and moment_; its "
+                             "coefficients were set by with_coef, so there is nothing to "
+                             "downdate.")
+        return 2.0 * self.gram_
+
+    def downdate(self, X_remove, y_remove, coef) -> PolynomialRegressor:
+        r"""A copy with coefficients ``coef`` whose stored statistics leave out some points.
+
+        ``gram_`` loses :math:`\Phi_r^\top\Phi_r`, ``moment_`` loses :math:`\Phi_r^\top y_r`
+        and ``n_samples_fit_`` drops by :math:`k`, so that removals can be chained.
+
+        Parameters
+        ----------
+        X_remove : array-like of shape (k, n_features)
+            Training inputs to leave out.
+        y_remove : array-like of shape (k,)
+            Their targets.
+        coef : array-like of shape (n_output_features,)
+            Coefficients of the copy.
+
+        Returns
+        -------
+        model : PolynomialRegressor
+        """
+        self.training_hessian()
+        X_r, y_r = check_model_data(self, X_remove, y_remove, "X_remove", "y_remove")
+        Phi_r = self.design_matrix(X_r)
+        new = self.with_coef(coef)
+        new.gram_ = self.gram_ - Phi_r.T @ Phi_r
+        new.moment_ = self.moment_ - Phi_r.T @ y_r
+        new.n_samples_fit_ = self.n_samples_fit_ - X_r.shape[0]
+        return new
 
     def with_coef(self, coef) -> PolynomialRegressor:
         """Return a copy of this fitted model with other coefficients.

@@ -9,16 +9,16 @@ L-BFGS and :func:`emse.optim.gradient_descent` optimise it directly.
 
 The backward pass computes the vector-Jacobian product :math:`J^\top\delta` of the outputs: the
 gradient of any loss of the outputs follows from the loss's derivative ``delta`` with respect to
-the outputs. EMSE needs nothing else (see :mod:`emse.neural_unlearn`). The passes themselves, the
-parameter layout and the minimiser live in the private module ``emse/_mlp.py``; this module holds
-the scikit-learn estimators built on them.
+the outputs. EMSE needs nothing else (see :mod:`emse.neural_unlearn`). The passes themselves and
+the parameter layout live in the private module ``emse/_mlp.py``; this module holds the
+scikit-learn estimators built on them, which follow the package's model protocol
+(:mod:`emse.protocol`), so that every unlearning method of :mod:`emse.baselines` runs on them.
 """
 
 from __future__ import annotations
 
 import copy
 import warnings
-from functools import partial
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -27,16 +27,13 @@ from scipy import special
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._mlp import (
-    _forward,
-    _initial_parameters,
-    _minimise,
-    _outputs_objective,
-    _unpack,
-    _weight_mask,
-)
+from ._mlp import forward, initial_parameters, outputs_objective, unpack, weight_mask
+from ._validation import check_model_data, encode_labels
+from .losses import cross_entropy_and_grad
+from .optim import minimize
 
 __all__ = ["ACTIVATIONS", "NeuralClassifier", "NeuralRegressor", "from_sklearn"]
 
@@ -79,45 +76,84 @@ class _Network(BaseEstimator):
 
     def _fit_parameters(self, X, targets, n_outputs):
         self.sizes_ = (X.shape[1], *self._hidden(), n_outputs)
-        self.init_coef_ = _initial_parameters(self.sizes_, self.activation, self.random_state)
-        fun = partial(self.loss_value_and_grad, X=X, y=targets, _checked=True)
-        theta, history, n_iter, converged, message, diverged = _minimise(
-            fun, self.init_coef_, method=self.solver, max_iter=self.max_iter, tol=self.tol,
-            learning_rate=float(self.learning_rate))
-        if diverged:
-            warnings.warn(f"Training diverged ({message}); lower learning_rate.",
+        self.init_coef_ = initial_parameters(self.sizes_, self.activation, self.random_state)
+        res = minimize(lambda theta: self._objective(theta, X, targets), self.init_coef_,
+                       method=self.solver, max_iter=self.max_iter, tol=self.tol, ftol=None,
+                       learning_rate=float(self.learning_rate) if self.solver == "gd" else None)
+        if res.status == 2:
+            warnings.warn(f"Training diverged ({res.message}); lower learning_rate.",
                           ConvergenceWarning, stacklevel=3)
-        self.coef_, self.loss_curve_, self.n_iter_ = theta, history, n_iter
-        self.converged_ = converged
+        self.coef_, self.loss_curve_, self.n_iter_ = res.x, res.history, int(res.nit)
+        self.converged_ = bool(res.success)
         return self
 
-    def _penalised(self, value, grad, theta, n):
-        mask = _weight_mask(self.sizes_)
+    def _objective(self, theta, X, targets):
+        """The training objective on checked data: scaled mean loss plus the weight penalty."""
+        value, grad = self._mean_loss(theta, X, targets)
+        value, grad = self._fit_scale * value, self._fit_scale * grad
+        mask, n = weight_mask(self.sizes_), X.shape[0]
         value += 0.5 * self.alpha / n * np.sum(theta[mask] ** 2)
         return float(value), grad + self.alpha / n * np.where(mask, theta, 0.0)
+
+    def _checked(self, X, y):
+        """Validate data against the fitted network: inputs, and targets or label indices."""
+        check_is_fitted(self, "coef_")
+        X, y = check_model_data(self, X, y, "X", "y")
+        return X, self._targets(y, "y")
+
+    def _check_theta(self, theta) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        return _check_theta(theta, self.coef_.size)
+
+    def flat_coef(self) -> np.ndarray:
+        """The flat parameter vector θ (a copy of ``coef_``)."""
+        check_is_fitted(self, "coef_")
+        return np.array(self.coef_, dtype=np.float64, copy=True)
+
+    def loss_function(self, X, y):
+        """``theta -> (mean loss over (X, y), gradient)``, with the data checked once.
+
+        The mean loss is that of :func:`emse.losses.per_example_loss` (squared residual or
+        cross-entropy), without the weight penalty.
+        """
+        X, targets = self._checked(X, y)
+
+        def value_and_grad(theta):
+            return self._mean_loss(self._check_theta(theta), X, targets)
+
+        return value_and_grad
+
+    def loss_value_and_grad(self, theta, X, y):
+        """The mean loss over ``(X, y)`` at parameters ``theta`` and its gradient."""
+        return self.loss_function(X, y)(theta)
+
+    def objective_value_and_grad(self, theta, X, y):
+        """The training objective of ``fit`` on ``(X, y)`` at ``theta`` and its gradient."""
+        X, targets = self._checked(X, y)
+        return self._objective(self._check_theta(theta), X, targets)
 
     def _outputs(self, X) -> np.ndarray:
         check_is_fitted(self, "coef_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return _forward(_unpack(self.coef_, self.sizes_), X, self.activation)[1]
+        return forward(unpack(self.coef_, self.sizes_), X, self.activation)[1]
 
     @property
     def coefs_(self) -> list[np.ndarray]:
         """Weight matrices, one per layer, as scikit-learn's MLPs name them (copies)."""
         check_is_fitted(self, "coef_")
-        return [W.copy() for W, _ in _unpack(self.coef_, self.sizes_)]
+        return [W.copy() for W, _ in unpack(self.coef_, self.sizes_)]
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
         """Bias vectors, one per layer (copies)."""
         check_is_fitted(self, "coef_")
-        return [b.copy() for _, b in _unpack(self.coef_, self.sizes_)]
+        return [b.copy() for _, b in unpack(self.coef_, self.sizes_)]
 
     def hidden_features(self, X) -> np.ndarray:
         """The last hidden layer's activations :math:`a_{L-1}(x)`, shape (n, sizes_[-2])."""
         check_is_fitted(self, "coef_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
-        return _forward(_unpack(self.coef_, self.sizes_), X, self.activation)[0][-1]
+        return forward(unpack(self.coef_, self.sizes_), X, self.activation)[0][-1]
 
     def with_coef(self, coef):
         """A fitted copy with the flat parameter vector ``coef``; ``self`` is unchanged."""
@@ -183,21 +219,21 @@ class NeuralRegressor(RegressorMixin, _Network):
         """Predictions :math:`f_\\theta(x)`, shape (n_samples,)."""
         return self._outputs(X)[:, 0]
 
-    def loss_value_and_grad(self, theta, X, y, *, _checked=False):
-        """Training loss at parameters ``theta`` and its gradient (for ``minimize(jac=True)``)."""
-        if not _checked:
-            check_is_fitted(self, "coef_")
-            X, y = validate_data(self, X, y, dtype=np.float64, reset=False, y_numeric=True)
-            theta = _check_theta(theta, self.coef_.size)
+    _fit_scale = 0.5  # fit minimises half the mean squared error, as MLPRegressor does
+
+    def _targets(self, y, name):
+        return y
+
+    def _mean_loss(self, theta, X, y):
+        """Mean squared residual and its gradient on checked data."""
         n = y.size
 
         def loss(z):
             r = y - z[:, 0]
-            return 0.5 * np.mean(r**2), [(-r / n)[:, None]]
+            return np.mean(r**2), [(-2.0 * r / n)[:, None]]
 
-        value, grad = _outputs_objective(theta, sizes=self.sizes_, activation=self.activation,
-                                         inputs=[X], loss=loss)
-        return self._penalised(value, grad, theta, n)
+        return outputs_objective(theta, sizes=self.sizes_, activation=self.activation,
+                                 inputs=[X], loss=loss)
 
 
 class NeuralClassifier(ClassifierMixin, _Network):
@@ -230,46 +266,40 @@ class NeuralClassifier(ClassifierMixin, _Network):
     def fit(self, X, y):
         """Fit the network to ``X`` of shape (n, n_features) and labels ``y`` of shape (n,)."""
         X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
         self.classes_ = np.unique(y if self.classes is None else np.asarray(self.classes))
         if self.classes_.size < 2:
             raise ValueError(f"classes must hold at least 2 labels; got {self.classes_!r}.")
-        return self._fit_parameters(X, self._encode(y, "y"), self.classes_.size)
+        return self._fit_parameters(X, self._targets(y, "y"), self.classes_.size)
 
-    def _encode(self, y, name: str) -> np.ndarray:
-        y = np.asarray(y)
-        index = np.searchsorted(self.classes_, y)
-        index = np.clip(index, 0, self.classes_.size - 1)
-        if y.ndim != 1 or not np.all(self.classes_[index] == y):
-            raise ValueError(f"{name} must be a 1-D array of labels from classes_ = "
-                             f"{self.classes_.tolist()}; got other values.")
-        return index
+    _fit_scale = 1.0
+
+    def _targets(self, y, name):
+        return encode_labels(self.classes_, y, name)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns in ``classes_`` order."""
         return special.softmax(self._outputs(X), axis=1)
 
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithms of the class probabilities, computed stably from the logits."""
+        return special.log_softmax(self._outputs(X), axis=1)
+
     def predict(self, X) -> np.ndarray:
         """The most probable class of each input, shape (n_samples,)."""
+        check_is_fitted(self, "coef_")
         return self.classes_[np.argmax(self._outputs(X), axis=1)]
 
-    def loss_value_and_grad(self, theta, X, y, *, _checked=False):
-        """Training loss at parameters ``theta`` and its gradient (``y`` as label indices when
-        called by ``fit``, as labels otherwise)."""
-        if not _checked:
-            check_is_fitted(self, "coef_")
-            X = validate_data(self, X, dtype=np.float64, reset=False)
-            y, theta = self._encode(y, "y"), _check_theta(theta, self.coef_.size)
-        n = y.size
+    def _mean_loss(self, theta, X, y_index):
+        """Mean cross-entropy and its gradient on checked data (labels as indices)."""
+        n = y_index.size
 
         def loss(z):
-            log_p = special.log_softmax(z, axis=1)
-            delta = np.exp(log_p)
-            delta[np.arange(n), y] -= 1.0
-            return -np.mean(log_p[np.arange(n), y]), [delta / n]
+            losses, delta = cross_entropy_and_grad(z, y_index)
+            return np.mean(losses), [delta / n]
 
-        value, grad = _outputs_objective(theta, sizes=self.sizes_, activation=self.activation,
-                                         inputs=[X], loss=loss)
-        return self._penalised(value, grad, theta, n)
+        return outputs_objective(theta, sizes=self.sizes_, activation=self.activation,
+                                 inputs=[X], loss=loss)
 
 
 def _check_theta(theta, size: int, name: str = "theta") -> np.ndarray:

@@ -11,35 +11,27 @@ passes. Classifiers get the cross-entropy analogue of EMSE.
 
 from __future__ import annotations
 
-import warnings
 from functools import partial
 
 import numpy as np
 from scipy import special
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
-from ._mlp import _minimise, _outputs_objective
-from ._validation import (
-    check_features,
-    check_nonnegative,
-    check_positive_int,
-    check_sigma,
-    check_targets,
-)
-from .neural import NeuralClassifier, NeuralRegressor
-from .objectives import _mu_residual_grad, _sigma_residual_grad
-from .unlearn import UnlearningResult
+from ._mlp import outputs_objective
+from ._validation import check_model_data, encode_labels
+from .losses import cross_entropy_and_grad
+from .objectives import residual_objective
+from .optim import UnlearningResult, minimize, result_of
+from .unlearn import check_unlearning_options
 
 __all__ = ["unlearn_network", "unlearning_objective"]
 
 
 def _cross_entropy(z, t):
     """Summed -log p(t|x) and its derivative by the logits, p - onehot(t)."""
-    log_p = special.log_softmax(z, axis=1)
-    delta = np.exp(log_p)
-    delta[np.arange(t.size), t] -= 1.0
-    return -np.sum(log_p[np.arange(t.size), t]), delta
+    losses, delta = cross_entropy_and_grad(z, t)
+    return float(np.sum(losses)), delta
 
 
 def _likelihood_forget(z_w, t_w, z_u, t_u, lam):
@@ -71,35 +63,26 @@ def _residual_loss(core, y_w, y_u):
 
 
 def _check_unlearning(network, X_wanted, y_wanted, X_unwanted, y_unwanted, objective, sigma,
-                      mu, lam):
-    if not isinstance(network, (NeuralRegressor, NeuralClassifier)):
+                      mu, lam, method="lbfgs", learning_rate=None):
+    if not hasattr(network, "sizes_") and not hasattr(network, "hidden_layer_sizes"):
         raise TypeError(f"network must be a fitted NeuralRegressor or NeuralClassifier; got "
                         f"{type(network).__name__}.")
     check_is_fitted(network, "coef_")
-    regression = isinstance(network, NeuralRegressor)
+    classifier = is_classifier(network)
     parts = []
     for X, y, x_name, y_name in ((X_wanted, y_wanted, "X_wanted", "y_wanted"),
                                  (X_unwanted, y_unwanted, "X_unwanted", "y_unwanted")):
-        X = check_features(X, x_name, n_features=network.n_features_in_)
-        y = check_targets(y, y_name) if regression else network._encode(y, y_name)
-        if X.shape[0] != y.shape[0] or X.shape[0] == 0:
-            raise ValueError(f"{x_name} and {y_name} must hold the same number (>= 1) of "
-                             f"samples; got {X.shape[0]} and {y.shape[0]}.")
-        parts += [X, y]
-    allowed = ("sigma", "mu") if regression else ("likelihood", "mu")
+        X, y = check_model_data(network, X, y, x_name, y_name)
+        parts += [X, encode_labels(network.classes_, y, y_name) if classifier else y]
+    allowed = ("likelihood", "mu") if classifier else ("sigma", "mu")
     objective = allowed[0] if objective is None else objective
     if objective not in allowed:
         raise ValueError(f"objective must be one of {allowed} for a {type(network).__name__}; "
                          f"got {objective!r}.")
-    if objective == "mu":
-        if mu is None:
-            raise ValueError("mu must be given when objective='mu'; got None.")
-        mu = check_nonnegative(mu, "mu")
-    elif mu is not None:
-        raise ValueError(f"mu applies only to objective='mu'; got mu={mu!r} with "
-                         f"objective={objective!r}.")
-    sigma = check_sigma(sigma) if objective == "sigma" else sigma
-    return parts, objective, sigma, mu, check_nonnegative(lam, "lam")
+    sigma, mu, lam, learning_rate = check_unlearning_options(
+        objective, sigma=sigma, mu=mu, lam=lam, method=method, learning_rate=learning_rate,
+        objectives=allowed, methods=("lbfgs", "gd"))
+    return parts, objective, sigma, mu, lam, learning_rate
 
 
 def unlearning_objective(network, X_wanted, y_wanted, X_unwanted, y_unwanted, *,
@@ -139,20 +122,19 @@ def unlearning_objective(network, X_wanted, y_wanted, X_unwanted, y_unwanted, *,
     """
     checked = _check_unlearning(network, X_wanted, y_wanted, X_unwanted, y_unwanted, objective,
                                 sigma, mu, lam)
-    return _objective(network, *checked)
+    return _objective(network, *checked[:-1])
 
 
 def _objective(network, parts, objective, sigma, mu, lam):
     X_w, y_w, X_u, y_u = parts
-    if objective == "sigma":
-        loss = _residual_loss(partial(_sigma_residual_grad, sigma=sigma, lam=lam), y_w, y_u)
-    elif objective == "mu" and isinstance(network, NeuralRegressor):
-        loss = _residual_loss(partial(_mu_residual_grad, mu=mu), y_w, y_u)
+    if not is_classifier(network):
+        loss = _residual_loss(residual_objective(objective, sigma=sigma, mu=mu, lam=lam), y_w,
+                              y_u)
     elif objective == "mu":
         loss = partial(_labelled, _weighted_cross_entropy, y_w, y_u, mu)
     else:
         loss = partial(_labelled, _likelihood_forget, y_w, y_u, lam)
-    return partial(_outputs_objective, sizes=network.sizes_, activation=network.activation,
+    return partial(outputs_objective, sizes=network.sizes_, activation=network.activation,
                    inputs=[X_w, X_u], loss=loss)
 
 
@@ -198,26 +180,12 @@ def unlearn_network(network, X_wanted, y_wanted, X_unwanted, y_unwanted, *,
     ValueError, TypeError
         On invalid input, naming the argument.
     """
-    checked = _check_unlearning(network, X_wanted, y_wanted, X_unwanted, y_unwanted, objective,
-                                sigma, mu, lam)
-    fun, objective = _objective(network, *checked), checked[1]
-    if method not in ("lbfgs", "gd"):
-        raise ValueError(f"method must be one of ('lbfgs', 'gd'); got {method!r}.")
-    max_iter, tol = check_positive_int(max_iter, "max_iter"), check_nonnegative(tol, "tol")
-    if method == "gd":
-        if learning_rate is None:
-            raise ValueError("learning_rate must be given for method='gd' on a network; got "
-                             "None.")
-        learning_rate = check_nonnegative(learning_rate, "learning_rate")
-        if learning_rate == 0:
-            raise ValueError("learning_rate must be > 0; got 0.")
-    elif learning_rate is not None:
-        raise ValueError(f"learning_rate applies only to method='gd'; got method={method!r}.")
-    theta, history, n_iter, converged, message, diverged = _minimise(
-        fun, network.coef_, method=method, max_iter=max_iter, tol=tol,
-        learning_rate=learning_rate)
-    if diverged:
-        warnings.warn(f"Unlearning diverged after {n_iter} iterations: {message}",
-                      ConvergenceWarning, stacklevel=2)
-    return UnlearningResult(network.with_coef(theta), history, n_iter, converged, message,
-                            objective, method)
+    parts, objective, sigma, mu, lam, learning_rate = _check_unlearning(
+        network, X_wanted, y_wanted, X_unwanted, y_unwanted, objective, sigma, mu, lam, method,
+        learning_rate)
+    if method == "gd" and learning_rate is None:
+        raise ValueError("learning_rate must be given for method='gd' on a network; got None.")
+    fun = _objective(network, parts, objective, sigma, mu, lam)
+    res = minimize(fun, network.flat_coef(), method=method, max_iter=max_iter, tol=tol,
+                   learning_rate=learning_rate, ftol=None)
+    return result_of(network, res, objective, method)

@@ -23,9 +23,16 @@ training points:
 functions take parameters and design matrices and return ``(value, gradient)`` in the form
 ``scipy.optimize.minimize(..., jac=True)`` expects; ``emse_mu_hessian`` is the constant Hessian of
 the quadratic form.
+
+Curvature bounds, which give the gradient methods a step :math:`1/L` that cannot overshoot, live
+here too: :func:`sigma_curvature_bound` for the unwanted term of EMSE_σ, and
+:func:`resolve_learning_rate` for the mean losses of any model of the protocol
+(:mod:`emse.protocol`).
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 from scipy import linalg
@@ -33,7 +40,9 @@ from scipy import linalg
 from ._validation import (
     check_features,
     check_fitted_model,
+    check_nonempty,
     check_nonnegative,
+    check_positive,
     check_sigma,
     check_targets,
 )
@@ -42,21 +51,23 @@ __all__ = [
     "critical_mu",
     "emse_mu",
     "emse_mu_hessian",
+    "emse_mu_objective",
     "emse_mu_residual_grad",
     "emse_mu_value_and_grad",
     "emse_sigma",
+    "emse_sigma_objective",
     "emse_sigma_residual_grad",
     "emse_sigma_value_and_grad",
     "gaussian_density",
+    "residual_objective",
+    "resolve_learning_rate",
+    "sigma_curvature_bound",
     "unwanted_sigma_loss",
 ]
 
 
 def _residuals(r, name: str) -> np.ndarray:
-    r = check_targets(r, name)
-    if r.size == 0:
-        raise ValueError(f"{name} must hold at least one residual; got an empty array.")
-    return r
+    return check_nonempty(check_targets(r, name), name)
 
 
 def _finite_values(r, name: str) -> np.ndarray:
@@ -272,6 +283,8 @@ def _check_design(theta, Phi_wanted, y_wanted, Phi_unwanted, y_unwanted):
         if Phi.shape[0] != y.shape[0]:
             raise ValueError(f"Phi_{name} and y_{name} must have the same number of samples; "
                              f"got {Phi.shape[0]} and {y.shape[0]}.")
+    if theta is None:
+        return None, Phi_w, y_w, Phi_u, y_u
     theta = check_targets(theta, "theta")
     if theta.shape[0] != Phi_w.shape[1]:
         raise ValueError(f"theta must have {Phi_w.shape[1]} entries, one per column of "
@@ -421,11 +434,10 @@ def critical_mu(model, X_wanted, X_unwanted) -> float:
     """
     check_fitted_model(model)
     n_features = model.n_features_in_
-    X_w = check_features(X_wanted, "X_wanted", n_features=n_features)
-    X_u = check_features(X_unwanted, "X_unwanted", n_features=n_features)
-    for X, name in ((X_w, "X_wanted"), (X_u, "X_unwanted")):
-        if X.shape[0] == 0:
-            raise ValueError(f"{name} must hold at least one sample; got none.")
+    X_w = check_nonempty(check_features(X_wanted, "X_wanted", n_features=n_features),
+                         "X_wanted")
+    X_u = check_nonempty(check_features(X_unwanted, "X_unwanted", n_features=n_features),
+                         "X_unwanted")
     A_w = _second_moments(model.design_matrix(X_w))
     A_u = _second_moments(model.design_matrix(X_u))
     # Restrict to the range of A_w; directions A_w cannot see make EMSE_mu unbounded at once.
@@ -438,3 +450,141 @@ def critical_mu(model, X_wanted, X_unwanted) -> float:
     basis = eigenvectors[:, seen]
     lam_max = linalg.eigh(basis.T @ A_u @ basis, basis.T @ A_w @ basis, eigvals_only=True)[-1]
     return float(1.0 / lam_max)
+
+
+def sigma_curvature_bound(sigma: float, lam: float = 1.0) -> float:
+    r"""Largest :math:`|g''(r)|` of the unwanted EMSE_σ term :math:`g(r)`.
+
+    With :math:`q = \varphi_\sigma/(1-\varphi_\sigma)`,
+    :math:`g''(r) = -2\lambda q\,(1 - r^2/(\sigma^2(1-\varphi_\sigma)))`, evaluated on a fine
+    grid of :math:`r\in[0, 12\sigma]` (it vanishes beyond). Used to pick a gradient-descent step
+    that cannot overshoot.
+
+    Parameters
+    ----------
+    sigma : float
+        Scale, ``> 1/sqrt(2*pi)``.
+    lam : float, default=1.0
+        Weight of the unwanted term, ``>= 0``.
+
+    Returns
+    -------
+    bound : float
+    """
+    sigma, lam = check_sigma(sigma), check_nonnegative(lam, "lam")
+    r = np.linspace(0.0, 12.0 * sigma, 4001)
+    density = _density(r, sigma)
+    second = -2.0 * lam * density / (1 - density) * (1 - r**2 / (sigma**2 * (1 - density)))
+    return float(np.max(np.abs(second)))
+
+
+def resolve_learning_rate(learning_rate, model, weighted_inputs) -> float:
+    r"""A gradient method's step: ``learning_rate`` if given, else :math:`1/L`.
+
+    :math:`L = \sum_k w_k L_k` bounds the curvature of :math:`\sum_k \pm w_k L(\theta; X_k)`,
+    with :math:`L_k` the model's bound on the Hessian of its mean loss over :math:`X_k`
+    (``loss_curvature_bound`` of the protocol). A step of :math:`1/L` cannot overshoot a
+    descent on a convex part; on an ascent it is a step of known size.
+
+    Parameters
+    ----------
+    learning_rate : float or None
+        The caller's step, ``> 0``, or ``None`` for the default.
+    model : fitted model of the protocol
+        Supplies ``loss_curvature_bound(X)``; networks have none, and then ``learning_rate``
+        must be given.
+    weighted_inputs : sequence of (float, array-like)
+        The weights :math:`w_k \ge 0` and inputs :math:`X_k` of the objective's mean losses.
+
+    Returns
+    -------
+    learning_rate : float
+    """
+    if learning_rate is not None:
+        return check_positive(learning_rate, "learning_rate")
+    if not hasattr(model, "loss_curvature_bound"):
+        raise ValueError(f"learning_rate must be given for a {type(model).__name__}: no bound "
+                         f"on its loss's curvature is known, so there is no safe default step; "
+                         f"got None.")
+    return 1.0 / sum(weight * model.loss_curvature_bound(X) for weight, X in weighted_inputs)
+
+
+def emse_mu_objective(Phi_wanted, y_wanted, Phi_unwanted, y_unwanted, mu: float):
+    """Check the data once and return ``theta -> (EMSE_mu, gradient)``.
+
+    The callable evaluates :func:`emse_mu_value_and_grad` without checking its arrays again: the
+    form the optimisers of :func:`emse.unlearn` call in their loops.
+
+    Parameters
+    ----------
+    Phi_wanted, Phi_unwanted : array-like of shape (n_w, p), (n_u, p)
+        Design matrices.
+    y_wanted, y_unwanted : array-like of shape (n_w,), (n_u,)
+        Targets.
+    mu : float
+        Weight of the unwanted term, ``>= 0``.
+
+    Returns
+    -------
+    value_and_grad : callable
+    """
+    _, Phi_w, y_w, Phi_u, y_u = _check_design(None, Phi_wanted, y_wanted, Phi_unwanted,
+                                              y_unwanted)
+    return partial(_mu_value_and_grad, Phi_w=Phi_w, y_w=y_w, Phi_u=Phi_u, y_u=y_u,
+                   mu=check_nonnegative(mu, "mu"))
+
+
+def emse_sigma_objective(Phi_wanted, y_wanted, Phi_unwanted, y_unwanted, sigma: float,
+                         lam: float = 1.0):
+    """Check the data once and return ``theta -> (EMSE_sigma, gradient)``.
+
+    Parameters
+    ----------
+    Phi_wanted, Phi_unwanted : array-like of shape (n_w, p), (n_u, p)
+        Design matrices.
+    y_wanted, y_unwanted : array-like of shape (n_w,), (n_u,)
+        Targets.
+    sigma : float
+        Noise scale, ``> 1/sqrt(2*pi)``.
+    lam : float, default=1.0
+        Weight of the unwanted term, ``>= 0``.
+
+    Returns
+    -------
+    value_and_grad : callable
+    """
+    _, Phi_w, y_w, Phi_u, y_u = _check_design(None, Phi_wanted, y_wanted, Phi_unwanted,
+                                              y_unwanted)
+    return partial(_sigma_value_and_grad, Phi_w=Phi_w, y_w=y_w, Phi_u=Phi_u, y_u=y_u,
+                   sigma=check_sigma(sigma), lam=check_nonnegative(lam, "lam"))
+
+
+def residual_objective(objective: str, *, sigma: float | None = None, mu: float | None = None,
+                       lam: float = 1.0):
+    """``(r_wanted, r_unwanted) -> (value, d/dr_wanted, d/dr_unwanted)`` of an EMSE form.
+
+    The settings are checked once; the callable evaluates :func:`emse_mu_residual_grad` or
+    :func:`emse_sigma_residual_grad` on residual arrays without checking them again, for the
+    chain rule of models that are not linear in their parameters (:mod:`emse.neural_unlearn`).
+
+    Parameters
+    ----------
+    objective : {"mu", "sigma"}
+        Which form.
+    sigma : float, default=None
+        Scale of ``"sigma"``, ``> 1/sqrt(2*pi)``.
+    mu : float, default=None
+        Weight of ``"mu"``, ``>= 0``.
+    lam : float, default=1.0
+        Weight λ of the unwanted term of ``"sigma"``, ``>= 0``.
+
+    Returns
+    -------
+    residual_value_and_grad : callable
+    """
+    if objective == "mu":
+        return partial(_mu_residual_grad, mu=check_nonnegative(mu, "mu"))
+    if objective == "sigma":
+        return partial(_sigma_residual_grad, sigma=check_sigma(sigma),
+                       lam=check_nonnegative(lam, "lam"))
+    raise ValueError(f"objective must be one of ('mu', 'sigma'); got {objective!r}.")

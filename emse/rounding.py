@@ -16,10 +16,10 @@ from numbers import Integral
 
 import numpy as np
 
-from ._validation import check_nonnegative, check_positive_int
+from ._validation import check_parametric_model, check_positive_int
 from .baselines import descent_ascent_objective
-from .losses import get_parameters
-from .unlearn import UnlearningResult
+from .objectives import resolve_learning_rate
+from .optim import UnlearningResult, minimize, result_of
 
 __all__ = ["descent_ascent_in_box", "quantize", "rounding_box"]
 
@@ -116,12 +116,12 @@ def rounding_box(theta_ref, bits: int) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(low, theta), np.maximum(high, theta)
 
 
-def descent_ascent_in_box(model, X_retain, y_retain, X_forget, y_forget, *, low, high,
-                          mu: float, learning_rate: float,
-                          n_steps: int = 100) -> UnlearningResult:
+def descent_ascent_in_box(model, X_wanted, y_wanted, X_unwanted, y_unwanted, *, low, high,
+                          mu: float, learning_rate: float | None = None,
+                          max_iter: int = 100) -> UnlearningResult:
     r"""Descent-ascent unlearning with every parameter kept inside a box.
 
-    Projected gradient descent on :math:`L_R(\theta) - \mu L_F(\theta)`, the objective of
+    Projected gradient descent on :math:`L_w(\theta) - \mu L_u(\theta)`, the objective of
     :func:`emse.baselines.descent_ascent`: after each step the parameters are clipped to
     ``[low, high]``. With the box of :func:`rounding_box`, every weight change stays inside its
     rounding cell, so rounding maps the result exactly back onto the rounded trained model,
@@ -132,51 +132,47 @@ def descent_ascent_in_box(model, X_retain, y_retain, X_forget, y_forget, *, low,
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor or SoftmaxRegression
-        The trained model; not modified. Its parameters must lie inside the box.
-    X_retain, y_retain : array-like of shape (n_r, n_features), (n_r,)
-        Retained data.
-    X_forget, y_forget : array-like of shape (n_f, n_features), (n_f,)
-        Data to forget.
-    low, high : array-like of the shape of ``model.coef_``
+    model : fitted model of the protocol
+        The trained model (networks included); not modified. Its parameters must lie inside
+        the box.
+    X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,)
+        Wanted data (the retain set).
+    X_unwanted, y_unwanted : array-like of shape (n_u, n_features), (n_u,)
+        Data to forget (the forget set).
+    low, high : array-like of the shape of ``model.coef_`` (or flat)
         Bounds of every parameter, ``low <= high``.
     mu : float
         Weight of the ascent term, ``>= 0``.
-    learning_rate : float
-        Step length, ``> 0``.
-    n_steps : int, default=100
+    learning_rate : float, default=None
+        Step length, ``> 0``; ``None`` takes :math:`1/(L_w + \mu L_u)` from the model's
+        curvature bounds, as :func:`emse.baselines.descent_ascent` does.
+    max_iter : int, default=100
         Number of projected steps, ``>= 1``.
 
     Returns
     -------
     result : emse.UnlearningResult
-        ``history`` holds the objective at the start and after every step; ``method`` is
-        ``"projected-gd"``.
+        ``history`` holds the objective at the start and after every step; ``objective`` is
+        ``"graddiff"`` and ``method`` is ``"projected-gd"``.
     """
-    theta = get_parameters(model)
-    shape = np.shape(model.coef_)
+    check_parametric_model(model)
+    theta = model.flat_coef()
     low = _check_weights(low, "low")
     high = _check_weights(high, "high")
+    shapes = (np.shape(model.coef_), theta.shape)
     for bound, name in ((low, "low"), (high, "high")):
-        if bound.shape != shape:
-            raise ValueError(f"{name} must have the shape {shape} of model.coef_; got "
+        if bound.shape not in shapes:
+            raise ValueError(f"{name} must have the shape {shapes[0]} of model.coef_; got "
                              f"{bound.shape}.")
     low, high = low.ravel(), high.ravel()
     if np.any(low > high):
         raise ValueError("low must not exceed high anywhere; got low > high.")
     if np.any(theta < low) or np.any(theta > high):
         raise ValueError("model's parameters must lie inside the box [low, high]; they do not.")
-    learning_rate = check_nonnegative(learning_rate, "learning_rate")
-    if learning_rate == 0:
-        raise ValueError("learning_rate must be > 0; got 0.")
-    n_steps = check_positive_int(n_steps, "n_steps")
-    value_and_grad = descent_ascent_objective(model, X_retain, y_retain, X_forget, y_forget, mu)
-    value, grad = value_and_grad(theta)
-    history = [value]
-    for _ in range(n_steps):
-        theta = np.clip(theta - learning_rate * grad, low, high)
-        value, grad = value_and_grad(theta)
-        history.append(value)
-    return UnlearningResult(model.with_coef(theta.reshape(shape)), np.asarray(history), n_steps,
-                            True, f"Took {n_steps} projected gradient steps.", "graddiff",
-                            "projected-gd")
+    value_and_grad = descent_ascent_objective(model, X_wanted, y_wanted, X_unwanted, y_unwanted,
+                                              mu)
+    step = resolve_learning_rate(learning_rate, model, [(1.0, X_wanted), (mu, X_unwanted)])
+    res = minimize(value_and_grad, theta, method="gd", learning_rate=step,
+                   max_iter=check_positive_int(max_iter, "max_iter"), tol=0.0,
+                   bounds=(low, high))
+    return result_of(model, res, "graddiff", "projected-gd", budget_is_rule=True)

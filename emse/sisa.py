@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone, is_classifier
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, is_classifier
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_features, check_positive_int
-from .logistic import class_indices
+from ._validation import check_positive_int, encode_labels
 
 __all__ = ["SISA"]
 
@@ -43,6 +42,20 @@ class SISA(BaseEstimator):
         The training data kept for retraining (SISA stores its data, by design).
     classes_ : ndarray
         Class labels (classifiers only).
+    n_retrained_ : int
+        Shards retrained by the :meth:`delete` that made this ensemble (0 after :meth:`fit`).
+    n_features_in_ : int
+        Number of input features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from emse import PolynomialRegressor
+    >>> X = np.linspace(-1, 1, 40).reshape(-1, 1)
+    >>> sisa = SISA(PolynomialRegressor(degree=1), n_shards=4).fit(X, 2 * X[:, 0])
+    >>> smaller = sisa.delete([0, 1])
+    >>> smaller.shard_.size, smaller.n_retrained_ <= 2
+    (38, True)
     """
 
     def __init__(self, estimator, n_shards=5, *, random_state=0):
@@ -73,6 +86,7 @@ class SISA(BaseEstimator):
         if is_classifier(self):
             self.classes_ = np.unique(y)
         self.estimators_ = [self._fit_shard(s) for s in range(n_shards)]
+        self.n_retrained_ = 0
         return self
 
     def __sklearn_tags__(self):
@@ -95,7 +109,7 @@ class SISA(BaseEstimator):
         check_is_fitted(self, "estimators_")
         if is_classifier(self):
             return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-        X = check_features(X, "X", n_features=self.n_features_in_)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
         return np.mean([estimator.predict(X) for estimator in self.estimators_], axis=0)
 
     @available_if(lambda self: is_classifier(self.estimator))
@@ -105,14 +119,19 @@ class SISA(BaseEstimator):
         Available only when ``estimator`` is a classifier.
         """
         check_is_fitted(self, "estimators_")
-        X = check_features(X, "X", n_features=self.n_features_in_)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
         proba = np.zeros((X.shape[0], self.classes_.size))
         for estimator in self.estimators_:
-            columns = class_indices(self.classes_, estimator.classes_)
+            columns = encode_labels(self.classes_, estimator.classes_, "classes_")
             proba[:, columns] += estimator.predict_proba(X)
         return proba / len(self.estimators_)
 
-    def delete(self, indices) -> tuple[SISA, int]:
+    def score(self, X, y, sample_weight=None) -> float:
+        """Accuracy of a classifier ensemble, R² of a regressor ensemble, on ``(X, y)``."""
+        mixin = ClassifierMixin if is_classifier(self) else RegressorMixin
+        return mixin.score(self, X, y, sample_weight=sample_weight)
+
+    def delete(self, indices) -> SISA:
         """Delete training points by index, retraining only the shards that held them.
 
         Parameters
@@ -123,9 +142,8 @@ class SISA(BaseEstimator):
         Returns
         -------
         model : SISA
-            A new fitted ensemble; ``self`` is unchanged.
-        n_retrained : int
-            Number of shards that were retrained.
+            A new fitted ensemble; ``self`` is unchanged. Its ``n_retrained_`` is the number of
+            shards that were retrained.
         """
         check_is_fitted(self, "estimators_")
         indices = np.asarray(indices)
@@ -149,5 +167,6 @@ class SISA(BaseEstimator):
             raise ValueError("indices must leave at least one point in every shard.")
         new.estimators_ = [new._fit_shard(s) if s in affected else estimator
                            for s, estimator in enumerate(self.estimators_)]
-        return new, int(affected.size)
+        new.n_retrained_ = int(affected.size)
+        return new
 

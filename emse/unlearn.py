@@ -1,35 +1,68 @@
-"""Unlearning by minimising an Ethical MSE objective, starting from the trained model."""
+"""Unlearning by minimising an Ethical MSE objective, starting from the trained model.
+
+:func:`unlearn` minimises EMSE_σ or EMSE_μ over the parameters of a model that is linear in them
+(:class:`emse.PolynomialRegressor`); :func:`emse.neural_unlearn.unlearn_network` does the same for
+networks. Both check their options with :func:`check_unlearning_options`.
+"""
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
-from functools import partial
-
 import numpy as np
-from scipy import linalg, optimize
-from sklearn.exceptions import ConvergenceWarning
+from scipy import linalg
 
-from ._threads import one_blas_thread
 from ._validation import (
+    check_choice,
     check_fitted_model,
+    check_nonempty,
     check_nonnegative,
-    check_positive_int,
+    check_positive,
     check_regression_data,
     check_sigma,
 )
 from .objectives import (
-    _mu_hessian,
-    _mu_value_and_grad,
-    _sigma_value_and_grad,
     critical_mu,
+    emse_mu_hessian,
+    emse_mu_objective,
+    emse_sigma_objective,
+    sigma_curvature_bound,
 )
-from .optim import gradient_descent
+from .optim import UnlearningResult, minimize, result_of
 
-__all__ = ["UnboundedObjectiveError", "UnlearningResult", "sigma_curvature_bound", "unlearn"]
+__all__ = ["UnboundedObjectiveError", "UnlearningResult", "check_unlearning_options", "unlearn"]
 
 OBJECTIVES = ("mu", "sigma")
 METHODS = ("lbfgs", "newton", "gd")
+
+
+def check_unlearning_options(objective, *, sigma, mu, lam, method, learning_rate,
+                             objectives=OBJECTIVES, methods=METHODS):
+    """Check the options shared by :func:`unlearn` and ``unlearn_network``.
+
+    ``mu`` is required by ``objective="mu"`` and refused otherwise; ``sigma`` must exceed
+    ``1/sqrt(2*pi)`` for ``objective="sigma"``; ``learning_rate`` (``> 0`` or ``None``)
+    applies only to ``method="gd"``.
+
+    Returns
+    -------
+    sigma, mu, lam, learning_rate : the checked values (``None`` where unused).
+    """
+    check_choice(objective, "objective", objectives)
+    check_choice(method, "method", methods)
+    if objective == "mu":
+        if mu is None:
+            raise ValueError("mu must be given when objective='mu'; got None.")
+        mu = check_nonnegative(mu, "mu")
+    elif mu is not None:
+        raise ValueError(f"mu applies only to objective='mu'; got mu={mu!r} with "
+                         f"objective={objective!r}.")
+    sigma = check_sigma(sigma) if objective == "sigma" else None
+    lam = check_nonnegative(lam, "lam")
+    if learning_rate is not None:
+        if method != "gd":
+            raise ValueError(f"learning_rate applies only to method='gd'; got "
+                             f"method={method!r}.")
+        learning_rate = check_positive(learning_rate, "learning_rate")
+    return sigma, mu, lam, learning_rate
 
 
 class UnboundedObjectiveError(ValueError):
@@ -52,64 +85,6 @@ class UnboundedObjectiveError(ValueError):
         )
 
 
-@dataclass(frozen=True)
-class UnlearningResult:
-    """What :func:`unlearn` returns.
-
-    Attributes
-    ----------
-    model : fitted estimator
-        A new model with the unlearned parameters; the input model is untouched.
-    history : ndarray of shape (n_iter + 1,)
-        Objective value at the start and after every iteration.
-    n_iter : int
-        Number of iterations taken (1 for the closed form).
-    converged : bool
-        Whether the stopping rule was met (always true for the closed form).
-    message : str
-        Why the optimiser stopped.
-    objective : str
-        ``"mu"`` or ``"sigma"``.
-    method : str
-        ``"lbfgs"``, ``"newton"`` or ``"gd"``.
-    """
-
-    model: object
-    history: np.ndarray
-    n_iter: int
-    converged: bool
-    message: str
-    objective: str
-    method: str
-
-
-def sigma_curvature_bound(sigma: float, lam: float = 1.0) -> float:
-    r"""Largest :math:`|g''(r)|` of the unwanted EMSE_σ term :math:`g(r)`.
-
-    With :math:`q = \varphi_\sigma/(1-\varphi_\sigma)`,
-    :math:`g''(r) = -2\lambda q\,(1 - r^2/(\sigma^2(1-\varphi_\sigma)))`, evaluated on a fine grid
-    of :math:`r\in[0, 12\sigma]` (it vanishes beyond). Used to pick a gradient-descent step that
-    cannot overshoot.
-
-    Parameters
-    ----------
-    sigma : float
-        Scale, ``> 1/sqrt(2*pi)``.
-    lam : float, default=1.0
-        Weight of the unwanted term, ``>= 0``.
-
-    Returns
-    -------
-    bound : float
-    """
-    sigma, lam = check_sigma(sigma), check_nonnegative(lam, "lam")
-    r = np.linspace(0.0, 12.0 * sigma, 4001)
-    density = np.exp(-(r**2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))
-    second = -2.0 * lam * density / (1 - density) * (1 - r**2 / (sigma**2 * (1 - density)))
-    return float(np.max(np.abs(second)))
-
-
-@one_blas_thread
 def unlearn(
     model,
     X_wanted,
@@ -185,41 +160,25 @@ def unlearn(
                                      n_features=n_features)
     X_u, y_u = check_regression_data(X_unwanted, y_unwanted, "X_unwanted", "y_unwanted",
                                      n_features=n_features)
-    for X, name in ((X_w, "X_wanted"), (X_u, "X_unwanted")):
-        if X.shape[0] == 0:
-            raise ValueError(f"{name} must hold at least one sample; got none.")
-    if objective not in OBJECTIVES:
-        raise ValueError(f"objective must be one of {OBJECTIVES}; got {objective!r}.")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
-    max_iter = check_positive_int(max_iter, "max_iter")
-    tol = check_nonnegative(tol, "tol")
-    if learning_rate is not None and method != "gd":
-        raise ValueError(f"learning_rate applies only to method='gd'; got method={method!r}.")
-
+    check_nonempty(X_w, "X_wanted")
+    check_nonempty(X_u, "X_unwanted")
+    sigma, mu, lam, learning_rate = check_unlearning_options(
+        objective, sigma=sigma, mu=mu, lam=lam, method=method, learning_rate=learning_rate)
+    if method == "newton" and objective != "mu":
+        raise ValueError("method='newton' needs objective='mu': EMSE_sigma is not quadratic "
+                         "and has no closed-form minimiser. Use method='lbfgs'.")
     Phi_w, Phi_u = model.design_matrix(X_w), model.design_matrix(X_u)
-    theta0 = np.array(model.coef_, dtype=np.float64, copy=True)
+    theta0 = model.flat_coef()
 
     if objective == "mu":
-        if mu is None:
-            raise ValueError("mu must be given when objective='mu'; got None.")
-        mu = check_nonnegative(mu, "mu")
         mu_star = critical_mu(model, X_w, X_u)
         if mu >= mu_star:
             raise UnboundedObjectiveError(mu, mu_star)
-        fun = partial(_mu_value_and_grad, Phi_w=Phi_w, y_w=y_w, Phi_u=Phi_u, y_u=y_u, mu=mu)
-        hessian = _mu_hessian(Phi_w, Phi_u, mu)
+        fun = emse_mu_objective(Phi_w, y_w, Phi_u, y_u, mu)
+        hessian = emse_mu_hessian(Phi_w, Phi_u, mu)
         curvature = float(linalg.eigvalsh(hessian)[-1])
     else:
-        if mu is not None:
-            raise ValueError(f"mu applies only to objective='mu'; got mu={mu!r} with "
-                             f"objective='sigma'.")
-        if method == "newton":
-            raise ValueError("method='newton' needs objective='mu': EMSE_sigma is not quadratic "
-                             "and has no closed-form minimiser. Use method='lbfgs'.")
-        sigma, lam = check_sigma(sigma), check_nonnegative(lam, "lam")
-        fun = partial(_sigma_value_and_grad, Phi_w=Phi_w, y_w=y_w, Phi_u=Phi_u, y_u=y_u,
-                      sigma=sigma, lam=lam)
+        fun = emse_sigma_objective(Phi_w, y_w, Phi_u, y_u, sigma, lam)
         curvature = (2.0 * linalg.norm(Phi_w, 2) ** 2
                      + sigma_curvature_bound(sigma, lam) * linalg.norm(Phi_u, 2) ** 2)
 
@@ -231,29 +190,8 @@ def unlearn(
         return UnlearningResult(model.with_coef(theta), history, 1, True,
                                 "Closed-form minimiser of the quadratic EMSE_mu.", objective,
                                 method)
-
-    if method == "gd":
-        if learning_rate is None:
-            learning_rate = 1.0 / curvature
-        elif isinstance(learning_rate, bool) or not np.isscalar(learning_rate):
-            raise TypeError(f"learning_rate must be a real number; got {learning_rate!r}.")
-        elif not np.isfinite(learning_rate) or learning_rate <= 0:
-            raise ValueError(f"learning_rate must be a finite number > 0; got {learning_rate!r}.")
-        res = gradient_descent(fun, theta0, learning_rate=float(learning_rate),
-                               max_iter=max_iter, tol=tol)
-        if res.status == 2:
-            warnings.warn(f"Gradient descent diverged after {res.nit} steps with learning_rate="
-                          f"{learning_rate:.3g}; returning the last finite iterate.",
-                          ConvergenceWarning, stacklevel=3)
-        return UnlearningResult(model.with_coef(res.x), res.history, int(res.nit),
-                                bool(res.success), res.message, objective, method)
-
-    history = [fun(theta0)[0]]
-    res = optimize.minimize(
-        fun, theta0, jac=True, method="L-BFGS-B",
-        callback=lambda intermediate_result: history.append(float(intermediate_result.fun)),
-        options={"maxiter": max_iter, "gtol": tol, "ftol": 10 * np.finfo(float).eps},
-    )
-    converged = bool(res.success) or bool(np.max(np.abs(res.jac)) <= tol)
-    return UnlearningResult(model.with_coef(res.x), np.asarray(history), int(res.nit), converged,
-                            str(res.message), objective, method)
+    if method == "gd" and learning_rate is None:
+        learning_rate = 1.0 / curvature
+    res = minimize(fun, theta0, method=method, max_iter=max_iter, tol=tol,
+                   learning_rate=learning_rate)
+    return result_of(model, res, objective, method)
