@@ -141,8 +141,9 @@ def membership_statistic(model, X, y) -> np.ndarray:
     For a classifier, the logit-scaled confidence :math:`\log\frac{\pi_y}{1-\pi_y}` that
     Carlini et al. (2022) found to be close to Gaussian across shadow models (from
     ``predict_log_proba`` when the model has it, which every classifier of ``emse`` does,
-    otherwise from probabilities clipped to :math:`[10^{-15}, 1 - 10^{-15}]`); for a regressor, the signed residual :math:`y - f(x)`,
-    whose spread across shadow models comes from which other points each one was trained on.
+    otherwise from probabilities clipped to :math:`[10^{-15}, 1 - 10^{-15}]`); for a regressor,
+    the signed residual :math:`y - f(x)`, whose spread across shadow models comes from which
+    other points each one was trained on.
 
     Parameters
     ----------
