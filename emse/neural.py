@@ -269,7 +269,8 @@ class NeuralClassifier(ClassifierMixin, _Network):
         check_classification_targets(y)
         self.classes_ = np.unique(y if self.classes is None else np.asarray(self.classes))
         if self.classes_.size < 2:
-            raise ValueError(f"classes must hold at least 2 labels; got {self.classes_!r}.")
+            raise ValueError(f"classes must hold at least 2 labels; got "
+                             f"{self.classes_.size} class(es), {self.classes_.tolist()}.")
         return self._fit_parameters(X, self._targets(y, "y"), self.classes_.size)
 
     _fit_scale = 1.0

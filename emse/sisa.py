@@ -78,8 +78,8 @@ class SISA(BaseEstimator):
         n_shards = check_positive_int(self.n_shards, "n_shards")
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=not is_classifier(self))
         if X.shape[0] < n_shards:
-            raise ValueError(f"n_shards must be at most the number of samples {X.shape[0]}; "
-                             f"got {n_shards}.")
+            raise ValueError(f"n_shards must be at most the number of samples; got "
+                             f"n_shards={n_shards} for {X.shape[0]} sample(s).")
         rng = np.random.default_rng(self.random_state)
         self.shard_ = rng.permutation(np.arange(X.shape[0]) % n_shards)
         self.X_, self.y_ = X.copy(), y.copy()
