@@ -34,7 +34,7 @@ from ._validation import (
     check_positive_int,
 )
 from .objectives import resolve_learning_rate
-from .optim import UnlearningResult, minimize, result_of
+from .optim import UnlearningResult, gradient_descent, result_of
 from .sisa import SISA
 
 __all__ = [
@@ -283,10 +283,15 @@ def gradient_residual_norm(model, X_wanted, y_wanted) -> float:
 
 
 def _descend(model, value_and_grad, learning_rate, max_iter, objective, *, stacklevel=4):
-    """Fixed-budget gradient descent from the model's parameters (the budget is the rule)."""
+    """Fixed-budget gradient descent from the model's parameters (the budget is the rule).
+
+    Plain :func:`emse.optim.gradient_descent`, without :func:`emse.optim.minimize`'s floor on
+    the objective: NegGrad's objective is unbounded below by design, and only iterates that stop
+    being finite or grow without bound count as divergence.
+    """
     max_iter = check_positive_int(max_iter, "max_iter")
-    res = minimize(value_and_grad, model.flat_coef(), method="gd", learning_rate=learning_rate,
-                   max_iter=max_iter, tol=0.0)
+    res = gradient_descent(value_and_grad, model.flat_coef(), learning_rate=learning_rate,
+                           max_iter=max_iter, tol=0.0)
     return result_of(model, res, objective, "gd", budget_is_rule=True, stacklevel=stacklevel)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from ._validation import check_parametric_model, check_positive_int
 from .baselines import descent_ascent_objective
 from .objectives import resolve_learning_rate
-from .optim import UnlearningResult, minimize, result_of
+from .optim import UnlearningResult, gradient_descent, result_of
 
 __all__ = ["descent_ascent_in_box", "quantize", "rounding_box"]
 
@@ -172,7 +172,7 @@ def descent_ascent_in_box(model, X_wanted, y_wanted, X_unwanted, y_unwanted, *, 
     value_and_grad = descent_ascent_objective(model, X_wanted, y_wanted, X_unwanted, y_unwanted,
                                               mu)
     step = resolve_learning_rate(learning_rate, model, [(1.0, X_wanted), (mu, X_unwanted)])
-    res = minimize(value_and_grad, theta, method="gd", learning_rate=step,
-                   max_iter=check_positive_int(max_iter, "max_iter"), tol=0.0,
-                   bounds=(low, high))
+    res = gradient_descent(value_and_grad, theta, learning_rate=step,
+                           max_iter=check_positive_int(max_iter, "max_iter"), tol=0.0,
+                           bounds=(low, high))
     return result_of(model, res, "graddiff", "projected-gd", budget_is_rule=True)

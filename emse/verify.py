@@ -30,11 +30,12 @@ from ._validation import (
     check_nonempty,
     check_nonnegative,
     check_parametric_model,
+    check_positive_int,
 )
 from .losses import per_example_loss
 from .membership import ShadowModels, lira_attack, loss_threshold_attack
 from .objectives import resolve_learning_rate
-from .optim import UnlearningResult, minimize, result_of
+from .optim import UnlearningResult, gradient_descent, result_of
 
 __all__ = [
     "ForgetQuality",
@@ -219,9 +220,9 @@ def relearn(model, X_relearn, y_relearn, X_probe, y_probe, *, target_loss: float
     probe = model.loss_function(X_v, y_v)
     theta = model.flat_coef()
     probe_loss = [probe(theta)[0]]
-    res = minimize(model.loss_function(X_t, y_t), theta, method="gd", learning_rate=step,
-                   max_iter=max_iter, tol=0.0,
-                   callback=lambda theta: probe_loss.append(probe(theta)[0]))
+    res = gradient_descent(model.loss_function(X_t, y_t), theta, learning_rate=step,
+                           max_iter=check_positive_int(max_iter, "max_iter"), tol=0.0,
+                           callback=lambda theta: probe_loss.append(probe(theta)[0]))
     tuned = result_of(model, res, "relearn", "gd", budget_is_rule=True)
     probe_loss = np.asarray(probe_loss)
     hits = np.flatnonzero(probe_loss <= target_loss)
