@@ -7,7 +7,10 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.requirements-installed
 SANITIZE := tests/nbval_sanitize.cfg
 CHAPTERS := $(sort $(wildcard book/*.ipynb))
-JB_FLAGS := -W -n --keep-going
+# The Jupyter Book flags have one definition, JB_FLAGS in tools/book_build.py (shared with the
+# student edition, the tests and the benchmarks); read when a recipe uses them.
+JB_FLAGS = $(or $(shell $(BIN)/python tools/book_build.py --flags),\
+	$(error could not read the flags: $(BIN)/python tools/book_build.py --flags))
 # One BLAS thread everywhere: outputs do not depend on the machine's core count (nbval compares
 # them), and the book's small problems run faster than with oversubscribed threads.
 export OPENBLAS_NUM_THREADS := 1
@@ -91,10 +94,11 @@ execute: $(READY)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $(CHAPTERS)
 
+# tools/ is on the benchmarks' import path (bench_book.py uses tools/book_build.py).
 bench: $(READY) $(ASSETS)
-	$(BIN)/python bench/bench_core.py
-	$(BIN)/python bench/bench_book.py
-	$(BIN)/python bench/bench_removal.py
+	PYTHONPATH=tools $(BIN)/python bench/bench_core.py
+	PYTHONPATH=tools $(BIN)/python bench/bench_book.py
+	PYTHONPATH=tools $(BIN)/python bench/bench_removal.py
 
 clean:
 	rm -rf _build _assets .pytest_cache .hypothesis .ruff_cache

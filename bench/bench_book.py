@@ -6,19 +6,18 @@
   (``execute_notebooks: cache``) into an empty folder, so every chapter executes;
 * rebuild, nothing changed: the same command again (Sphinx environment and execution cache warm);
 * rebuild every page, cache warm: ``--all`` (fresh Sphinx environment, no chapter executes);
-* test build: what ``make test`` does once per run (tests/book_build.py: committed outputs,
-  ``execute_notebooks: off``, into an empty folder).
+* test build: what ``make test`` does once per run (``build_book`` of tools/book_build.py:
+  committed outputs, ``execute_notebooks: off``, into an empty folder).
 
 Each time is one run (these take seconds to minutes; the machine's load shows in them). Every
-build uses ``-W -n --keep-going`` like ``make book``; a build that fails is marked. Run with
-``make bench`` (or ``python bench/bench_book.py [chapter ...]`` for some chapters only).
+build uses the book's flags (``-W -n --keep-going``, tools/book_build.py) like ``make book``; a
+build that fails is marked. Run with ``make bench`` (or ``PYTHONPATH=tools python
+bench/bench_book.py [chapter ...]`` for some chapters only: tools/ must be importable).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,14 +26,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
+from book_build import ROOT, build_book, run_jupyter_book  # tools/book_build.py
 from nbclient import NotebookClient
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-from book_build import build_book  # noqa: E402  (tests/ holds the test build's recipe)
-
-JUPYTER_BOOK = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
-JB_FLAGS = ["-W", "-n", "--keep-going"]
 
 
 @contextmanager
@@ -68,9 +61,7 @@ def execute_chapter(path: Path) -> float:
 def timed_build(out: Path, *extra: str) -> tuple[float, int]:
     """Seconds and exit code of ``jupyter-book build`` of the book into ``out``."""
     start = time.perf_counter()
-    result = subprocess.run([JUPYTER_BOOK, "build", str(ROOT), "--path-output", str(out),
-                             *JB_FLAGS, *extra], capture_output=True, text=True, cwd=ROOT,
-                            check=False)
+    result = run_jupyter_book(ROOT, out, *extra)
     return time.perf_counter() - start, result.returncode
 
 

@@ -12,17 +12,11 @@ The notebooks are graded two at a time (each grading runs its own kernel).
 
 import json
 import re
-import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
+import assignments  # tools/assignments.py (tools/ is on pytest's pythonpath)
 import nbformat
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-
-import assignments  # noqa: E402  (tools/assignments.py)
 
 SOURCES = assignments.sources()
 STEMS = [path.stem for path in SOURCES]
@@ -130,7 +124,7 @@ def _secret_and_public_text(source):
 @pytest.mark.parametrize("stem", STEMS)
 def test_student_notebook_has_no_solutions_or_hidden_tests(built, stem):
     """Solution code and hidden tests of the source are absent from the student notebook."""
-    secret, _ = _secret_and_public_text(ROOT / "book" / "assignments" / f"{stem}.ipynb")
+    secret, _ = _secret_and_public_text(assignments.SOURCE_DIR / f"{stem}.ipynb")
     assert len(secret) >= 5, secret
     student = nbformat.read(built[stem].parents[1] / "student" / f"{stem}.ipynb", as_version=4)
     student_text = "\n".join(cell.source for cell in student.cells) + json.dumps(

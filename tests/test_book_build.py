@@ -1,7 +1,7 @@
 """The book builds with no warning (-W -n --keep-going), offline, and documents all of emse.
 
 The build itself (one per test run, shared with tests/test_browser.py) is the session fixture
-``built_book`` of tests/conftest.py; see tests/book_build.py.
+``built_book`` of tests/conftest.py; see tools/book_build.py, whose helpers are tested here too.
 """
 
 import importlib
@@ -9,8 +9,13 @@ import importlib.util
 import inspect
 import pkgutil
 import re
+import subprocess
+import sys
+from pathlib import Path
 
+import book_build
 import pytest
+import yaml
 from book_build import toc_files
 
 import emse
@@ -108,3 +113,46 @@ def test_short_cross_references_resolve(built_book):
     assert re.search(r'href="#emse\.unlearn\.unlearn"[^>]*><code[^>]*py-func[^>]*>'
                      r'<span class="pre">emse\.unlearn\(\)', text)
     assert 'href="#emse.models.PolynomialRegressor"' in text
+
+
+# ----------------------------------------------------------------------------- tools/book_build.py
+
+def test_flags_are_printed_for_the_makefile():
+    """``make book`` reads the flags from ``python tools/book_build.py --flags``."""
+    script = Path(book_build.__file__)
+    printed = subprocess.run([sys.executable, str(script), "--flags"], capture_output=True,
+                             text=True, check=True).stdout.split()
+    assert printed == list(book_build.JB_FLAGS)
+    assert {"-W", "-n", "--keep-going"} <= set(printed)
+    makefile = (book_build.ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "tools/book_build.py --flags" in makefile
+    assert "--keep-going" not in makefile  # one definition: the module's
+
+
+def test_derive_config(tmp_path):
+    config = {"title": "T", "execute": {"execute_notebooks": "cache"},
+              "sphinx": {"config": {"numfig": True}, "local_extensions": {"ext": "tools"}}}
+    new = book_build.derive_config(config, root=tmp_path, execute="off", title="U",
+                                   sphinx_config={"a": 1}, extensions={"more": "x"})
+    assert new["title"] == "U"
+    assert new["execute"] == {"execute_notebooks": "off"}
+    assert new["sphinx"]["config"] == {"numfig": True, "a": 1}
+    assert new["sphinx"]["local_extensions"] == {"ext": str((tmp_path / "tools").resolve()),
+                                                 "more": str((tmp_path / "x").resolve())}
+    assert config["execute"]["execute_notebooks"] == "cache"  # input untouched
+    assert config["sphinx"]["local_extensions"] == {"ext": "tools"}
+    with pytest.raises(ValueError, match="execute"):
+        book_build.derive_config(config, execute="sometimes")
+
+
+def test_derived_book_config_round_trips(tmp_path):
+    """The test build's configuration: the book's, execution off, extension folders absolute,
+    written in the book's key order (the widget scripts load in that order)."""
+    config = book_build.load_config()
+    path = book_build.write_config(book_build.derive_config(config), tmp_path / "c" / "c.yml")
+    written = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert written["execute"]["execute_notebooks"] == "off"
+    for folder in written["sphinx"].get("local_extensions", {}).values():
+        assert Path(folder).is_absolute() and Path(folder).is_dir(), folder
+    assert list(written["sphinx"]["config"]) == list(config["sphinx"]["config"])
+    assert written["title"] == config["title"]

@@ -21,19 +21,15 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+import student_edition  # tools/student_edition.py (tools/ is on pytest's pythonpath)
 import yaml
+from book_build import ROOT, derive_config, load_config, run_jupyter_book, write_config
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "student_book"
-sys.path.insert(0, str(ROOT / "tools"))
-
-import student_edition  # noqa: E402  (tools/student_edition.py)
 
 SOLUTION_MARKUP = re.compile(
     r'class="[^"]*\bsolution\b[^"]*"|id="solution-content"|\btag_solution\b')
@@ -167,14 +163,9 @@ def exercises_missing(html_dir: Path, labels: list[str]) -> list[str]:
 def _build(root: Path, out: Path, *, student: bool) -> subprocess.CompletedProcess:
     if student:
         return student_edition.build_student_edition(root, out, execute="off")
-    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
-    config.setdefault("execute", {})["execute_notebooks"] = "off"
-    (out / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
-    jupyter_book = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
-    return subprocess.run(
-        [jupyter_book, "build", str(root), "--config", str(out / "_config.yml"),
-         "--path-output", str(out), *student_edition.JB_FLAGS],
-        capture_output=True, text=True, cwd=root, check=False)
+    config = write_config(derive_config(load_config(root), root=root, execute="off"),
+                          out / "_config.yml")
+    return run_jupyter_book(root, out, config=config)
 
 
 # ----------------------------------------------------------------------------- fixture book

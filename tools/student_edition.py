@@ -13,7 +13,8 @@ This file is two things at once.
      notebooks, solutions included) and hides the theme's download buttons that point there.
 
 2. A command that writes a student configuration next to the output, derived from the book's
-   ``_config.yml`` (so the two never drift apart), and runs Jupyter Book with it::
+   ``_config.yml`` (so the two never drift apart; tools/book_build.py derives it and owns the
+   Jupyter Book flags), and runs Jupyter Book with it::
 
        python tools/student_edition.py                      # -> _build/student/_build/html
        python tools/student_edition.py --execute cache      # execute instead of committed outputs
@@ -27,20 +28,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
+from book_build import derive_config, load_config, run_jupyter_book, write_config
 
 __all__ = ["SOLUTION_TAG", "build_student_edition", "strip_solution_cells", "student_config"]
 
 SOLUTION_TAG = "solution"
 """Cell tag that marks a code cell as part of an exercise's solution."""
-
-JB_FLAGS = ("-W", "-n", "--keep-going")
 
 
 def strip_solution_cells(notebook: dict[str, Any]) -> dict[str, Any]:
@@ -88,27 +86,19 @@ def student_config(config: dict[str, Any], *, root: Path | str | None = None,
         A new configuration: the title marked as the student edition, notebook execution set,
         ``hide_solutions`` on, and this module loaded as a local extension.
     """
-    if execute not in ("off", "cache", "force", "auto"):
-        raise ValueError(f"execute must be one of off, cache, force, auto, got {execute!r}")
-    new = json.loads(json.dumps(config))  # deep copy of plain YAML data
-    new["title"] = f"{config.get('title', 'Book')} (student edition)"
-    new.setdefault("execute", {})["execute_notebooks"] = execute
-    sphinx = new.setdefault("sphinx", {})
-    sphinx.setdefault("config", {})["hide_solutions"] = True
-    extensions = sphinx.get("local_extensions") or {}
-    base = Path(root) if root is not None else Path.cwd()
-    sphinx["local_extensions"] = {name: str((base / folder).resolve())
-                                  for name, folder in extensions.items()}
     folder = Path(extension_dir) if extension_dir is not None else Path(__file__).parent
-    sphinx.setdefault("local_extensions", {})["student_edition"] = str(folder.resolve())
-    return new
+    return derive_config(
+        config, root=root if root is not None else Path.cwd(), execute=execute,
+        title=f"{config.get('title', 'Book')} (student edition)",
+        sphinx_config={"hide_solutions": True}, extensions={"student_edition": folder})
 
 
 def build_student_edition(root: Path | str = ".", output: Path | str = "_build/student", *,
                           execute: str = "off") -> subprocess.CompletedProcess:
     """Build the student edition of the book at ``root`` into ``output``.
 
-    The HTML lands in ``output/_build/html``. The build runs with ``-W -n --keep-going``.
+    The HTML lands in ``output/_build/html``. The build runs with the book's flags
+    (``book_build.JB_FLAGS``: ``-W -n --keep-going``).
 
     Parameters
     ----------
@@ -126,24 +116,9 @@ def build_student_edition(root: Path | str = ".", output: Path | str = "_build/s
     """
     root = Path(root).resolve()
     output = Path(output).resolve()
-    config_file = root / "_config.yml"
-    if not config_file.is_file():
-        raise ValueError(f"root must hold a _config.yml, got {root}")
-    output.mkdir(parents=True, exist_ok=True)
-    config = student_config(yaml.safe_load(config_file.read_text(encoding="utf-8")),
-                            root=root, execute=execute)
-    student_file = output / "_config_student.yml"
-    student_file.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    jupyter_book = shutil.which("jupyter-book", path=str(Path(sys.executable).parent))
-    if jupyter_book is None:
-        jupyter_book = shutil.which("jupyter-book")
-    if jupyter_book is None:
-        raise RuntimeError("jupyter-book is not installed next to this Python")
-    return subprocess.run(
-        [jupyter_book, "build", str(root), "--config", str(student_file),
-         "--path-output", str(output), *JB_FLAGS],
-        capture_output=True, text=True, cwd=root, check=False,
-    )
+    config = student_config(load_config(root), root=root, execute=execute)
+    student_file = write_config(config, output / "_config_student.yml")
+    return run_jupyter_book(root, output, config=student_file)
 
 
 # ----------------------------------------------------------------------------- Sphinx extension
