@@ -121,6 +121,7 @@ def _secret_and_public_text(source):
     return [line for line in secret if len(line) > 12 and line not in public_text], public_text
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("stem", STEMS)
 def test_student_notebook_has_no_solutions_or_hidden_tests(built, stem):
     """Solution code and hidden tests of the source are absent from the student notebook."""
@@ -136,6 +137,7 @@ def test_student_notebook_has_no_solutions_or_hidden_tests(built, stem):
     assert not leaks, leaks
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("stem", STEMS)
 def test_reference_solutions_score_full_marks(grades, stem):
     grade = grades[stem, "solution"]
@@ -143,6 +145,7 @@ def test_reference_solutions_score_full_marks(grades, stem):
     assert grade.total == grade.possible, grade
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("stem", STEMS)
 def test_unmodified_student_notebook_scores_less_than_full(grades, stem):
     grade = grades[stem, "student"]
@@ -150,6 +153,7 @@ def test_unmodified_student_notebook_scores_less_than_full(grades, stem):
     assert grade.total < grade.possible, grade
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(("stem", "question"), [(stem, q) for stem, q, _, _ in WRONG_ANSWERS])
 def test_wrong_answer_fails_its_question_only(grades, stem, question):
     grade = grades[stem, f"wrong-{question}"]
@@ -158,6 +162,7 @@ def test_wrong_answer_fails_its_question_only(grades, stem, question):
     assert others == {q: m for q, m in grade.max_scores.items() if q != question}, grade
 
 
+@pytest.mark.integration
 def test_grades_csv(grades, tmp_path):
     """The grades are written as CSV: one row per submission, questions in columns."""
     output = tmp_path / "grades.csv"

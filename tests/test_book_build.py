@@ -1,7 +1,8 @@
 """The book builds with no warning (-W -n --keep-going), offline, and documents all of emse.
 
 The build itself (one per test run, shared with tests/test_browser.py) is the session fixture
-``built_book`` of tests/conftest.py; see tools/book_build.py, whose helpers are tested here too.
+``built_book`` of tests/conftest.py; see tools/book_build.py. The tests that read it are marked
+``integration``; the tests of tools/book_build.py's helpers are quick.
 """
 
 import importlib
@@ -44,17 +45,20 @@ def home_entry(module, name):
     return f"{module.__name__}.{name}"
 
 
+@pytest.mark.integration
 def test_book_builds_without_warnings(built_book):
     """jupyter-book build -W -n --keep-going exits 0 (no warning, no broken reference)."""
     assert built_book.returncode == 0, built_book.log[-6000:]
 
 
+@pytest.mark.integration
 def test_every_toc_page_is_built(built_book):
     """Each page of the table of contents has an HTML file."""
     for stem in toc_files():
         assert (built_book.html / f"{stem}.html").is_file(), stem
 
 
+@pytest.mark.integration
 def test_no_error_output_in_pages(built_book):
     """No page shows a Python traceback or an execution error."""
     for page in built_book.html.glob("book/*.html"):
@@ -64,6 +68,7 @@ def test_no_error_output_in_pages(built_book):
             page.name)
 
 
+@pytest.mark.integration
 def test_pages_load_nothing_from_the_network(built_book):
     """No page of the book refers to a script, stylesheet or image on another host."""
     for page in built_book.html.rglob("*.html"):
@@ -71,6 +76,7 @@ def test_pages_load_nothing_from_the_network(built_book):
         assert not remote, (page.relative_to(built_book.html), remote)
 
 
+@pytest.mark.integration
 def test_offline_assets_are_in_static(built_book):
     """MathJax, RequireJS and the widget manager are served from the book's own _static."""
     static = built_book.html / "_static"
@@ -82,6 +88,7 @@ def test_offline_assets_are_in_static(built_book):
     assert 'src="../_static/npm/mathjax/tex-mml-chtml.js' in index
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("module_name", public_modules())
 def test_api_page_documents_every_public_name(built_book, module_name):
     """Every public module of emse has a section on the API page, with each name of its __all__.
@@ -97,6 +104,7 @@ def test_api_page_documents_every_public_name(built_book, module_name):
     assert not missing, f"emse.{module_name}: {missing} not documented (docstring missing?)"
 
 
+@pytest.mark.integration
 def test_api_page_documents_top_level_names(built_book):
     """Each re-exported top-level name (emse.unlearn, ...) has an entry at its home module."""
     text = (built_book.html / "book" / "api.html").read_text(encoding="utf-8")
@@ -107,6 +115,7 @@ def test_api_page_documents_top_level_names(built_book):
         assert f'id="{obj.__module__}.{obj.__qualname__}"' in text, name
 
 
+@pytest.mark.integration
 def test_short_cross_references_resolve(built_book):
     """{py:func}`emse.unlearn` on the API page links to the function, not to the module."""
     text = (built_book.html / "book" / "api.html").read_text(encoding="utf-8")

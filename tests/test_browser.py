@@ -25,6 +25,8 @@ from urllib.request import url2pathname
 import pytest
 from book_build import ROOT, toc_files
 
+pytestmark = pytest.mark.integration
+
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",

@@ -204,6 +204,7 @@ def test_fixture_sources_are_understood():
         assert expected in texts, expected
 
 
+@pytest.mark.integration
 def test_detectors_find_solutions_in_the_normal_edition(fixture_builds):
     """The checks can fail: the full edition shows every solution they look for."""
     contents = book_contents(FIXTURE)
@@ -215,12 +216,14 @@ def test_detectors_find_solutions_in_the_normal_edition(fixture_builds):
     assert any("markup 'class=\"solution" in leak for leak in leaks)
 
 
+@pytest.mark.integration
 def test_fixture_student_edition_has_no_solutions(fixture_builds):
     contents = book_contents(FIXTURE)
     assert solution_leaks(fixture_builds["student"], contents["solution_texts"]) == []
     assert not (fixture_builds["student"] / "_sources").exists()
 
 
+@pytest.mark.integration
 def test_fixture_student_edition_keeps_the_exercises(fixture_builds):
     contents = book_contents(FIXTURE)
     assert exercises_missing(fixture_builds["student"], contents["exercise_labels"]) == []
@@ -230,6 +233,7 @@ def test_fixture_student_edition_keeps_the_exercises(fixture_builds):
     assert "6" in text  # output of the ordinary code cell
 
 
+@pytest.mark.integration
 def test_committed_fixture_is_untouched(fixture_builds):
     """The student build reads solution cells away without changing the source notebook."""
     notebook = json.loads((FIXTURE / "notebook.ipynb").read_text(encoding="utf-8"))
@@ -247,11 +251,13 @@ def student_book(tmp_path_factory):
     return result, out / "_build" / "html"
 
 
+@pytest.mark.integration
 def test_book_student_edition_builds_without_warnings(student_book):
     result, _ = student_book
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
 
 
+@pytest.mark.integration
 def test_book_student_edition_has_no_solutions(student_book):
     _, html_dir = student_book
     assert (html_dir / "index.html").is_file()
@@ -259,6 +265,7 @@ def test_book_student_edition_has_no_solutions(student_book):
     assert not (html_dir / "_sources").exists()
 
 
+@pytest.mark.integration
 def test_book_student_edition_keeps_every_exercise(student_book):
     _, html_dir = student_book
     assert exercises_missing(html_dir, book_contents(ROOT)["exercise_labels"]) == []
