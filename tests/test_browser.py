@@ -8,13 +8,20 @@ output with a traceback, every embedded widget rendered, and every solution drop
 click. The search page finds "Ethical MSE". A full-page screenshot of each page is saved in
 ``_build/screenshots/`` so a person can look.
 
-Chromium comes from Debian (``make browser`` installs it); Playwright only drives it and never
-downloads a browser of its own. The book is the session build of tests/conftest.py.
+The browser is an installed Chromium: the file named by the environment variable ``CHROMIUM``,
+else Debian's ``/usr/bin/chromium``, else ``chromium``, ``chromium-browser`` or ``google-chrome``
+on the PATH. Playwright only drives it and never downloads a browser of its own. Without one,
+these tests are skipped, with how to get one (``make browser`` on Debian, as root, or
+``CHROMIUM=/path/to/chrome``); when the environment variable ``CI`` is set (``.ci/run`` sets it
+and installs Debian's chromium), a missing browser fails the run instead. The book is the
+session build of tests/conftest.py.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +34,9 @@ from book_build import ROOT, toc_files
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+DEBIAN_CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_COMMANDS = ("chromium", "chromium-browser", "google-chrome")
+IN_CI = bool(os.environ.get("CI"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -87,6 +96,31 @@ WAIT_FOR_WIDGETS = """(widgetView) => document.querySelectorAll(widgetView).leng
   <= document.querySelectorAll(".widget-subarea > .jupyter-widgets").length"""
 
 
+def find_chromium() -> Path | None:
+    """The browser to test with: $CHROMIUM, else Debian's chromium, else one on the PATH."""
+    if os.environ.get("CHROMIUM"):
+        named = Path(os.environ["CHROMIUM"])
+        return named if named.is_file() else None
+    if DEBIAN_CHROMIUM.is_file():
+        return DEBIAN_CHROMIUM
+    found = next(filter(None, map(shutil.which, BROWSER_COMMANDS)), None)
+    return Path(found) if found else None
+
+
+def require_chromium() -> Path:
+    """The browser; without one, skip the test (fail it in CI) with how to get one."""
+    chromium = find_chromium()
+    if chromium is not None:
+        return chromium
+    where = (f"CHROMIUM={os.environ['CHROMIUM']} is not a file" if os.environ.get("CHROMIUM")
+             else f"no browser found ({DEBIAN_CHROMIUM}, {', '.join(BROWSER_COMMANDS)})")
+    message = (f"{where}: on Debian run `make browser` as root (installs the chromium "
+               "package), or set CHROMIUM=/path/to/chrome")
+    if IN_CI:
+        pytest.fail(f"CI is set and the browser tests cannot run: {message}")
+    pytest.skip(message)
+
+
 @dataclass
 class Visit:
     """A page opened from disk, with what it tried to fetch and the script errors it raised."""
@@ -97,15 +131,20 @@ class Visit:
     errors: list[str] = field(default_factory=list)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def chromium() -> Path:
+    """The browser's executable. Session-scoped and used by every test here, so that without a
+    browser each test is skipped (failed in CI) before the session's book build starts."""
+    return require_chromium()
+
+
 @pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium, headless, with its own background networking off."""
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} not found: `make browser` installs Debian's chromium")
+def browser(chromium):
+    """The installed Chromium, headless, with its own background networking off."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
+        chromium = playwright.chromium.launch(executable_path=str(chromium),
                                               args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
@@ -177,9 +216,16 @@ def open_dropdowns(page) -> list[str]:
     return problems
 
 
-def test_chromium_is_debians():
-    """The browser is the system's chromium, not one downloaded by a test tool."""
-    assert CHROMIUM.is_file(), "`make browser` installs Debian's chromium"
+def test_chromium_is_installed_not_downloaded(chromium):
+    """The browser is an installed one, not one downloaded by a test tool; in CI, Debian's."""
+    chromium = chromium.resolve()
+    assert "ms-playwright" not in chromium.parts, f"{chromium} was downloaded by Playwright"
+    if IN_CI and not os.environ.get("CHROMIUM"):
+        assert chromium == DEBIAN_CHROMIUM.resolve(), chromium
+        if shutil.which("dpkg"):
+            owner = subprocess.run(["dpkg", "-S", str(DEBIAN_CHROMIUM)], capture_output=True,
+                                   text=True, check=False).stdout
+            assert owner.startswith("chromium:"), f"{DEBIAN_CHROMIUM} is not Debian's: {owner}"
 
 
 @pytest.mark.parametrize("stem", toc_files())
