@@ -16,6 +16,11 @@ JB_FLAGS = $(or $(shell $(BIN)/python tools/book_build.py --flags),\
 export OPENBLAS_NUM_THREADS := 1
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
+# One OpenBLAS kernel everywhere: OpenBLAS picks its kernels by CPU, and kernels for other
+# vector units (AVX-512, say) round differently, so committed outputs would match a fresh run
+# only on machines like the one that made them. Haswell's kernels (AVX2) run on every x86-64
+# CPU of the last decade and are what OpenBLAS uses on AMD Zen; elsewhere the variable is ignored.
+export OPENBLAS_CORETYPE := Haswell
 # Browser assets the book serves itself (MathJax, RequireJS, widget manager; package-lock.json).
 NPM ?= npm
 NODE_READY := node_modules/.package-lock.json

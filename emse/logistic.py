@@ -45,6 +45,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._validation import (
     check_features,
     check_model_data,
+    check_nonempty,
     check_nonnegative,
     encode_labels,
 )
@@ -355,9 +356,7 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
         :math:`\lambda_{\max}(\Phi^\top\Phi/n)/2`, because every
         :math:`\mathrm{diag}(\pi) - \pi\pi^\top` has eigenvalues at most :math:`1/2`."""
         check_is_fitted(self, "coef_")
-        Phi = self.design_matrix(X)
-        if Phi.shape[0] == 0:
-            raise ValueError("X must hold at least one sample; got none.")
+        Phi = check_nonempty(self.design_matrix(X), "X")
         return 0.5 * float(np.linalg.norm(Phi, 2) ** 2) / Phi.shape[0]
 
     def training_hessian(self) -> np.ndarray:

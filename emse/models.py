@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_model_data
+from ._validation import check_model_data, check_nonempty
 
 __all__ = ["PolynomialRegressor", "graded_powers"]
 
@@ -261,9 +261,7 @@ class PolynomialRegressor(RegressorMixin, BaseEstimator):
         r"""The largest eigenvalue :math:`2\lambda_{\max}(\Phi^\top\Phi)/n` of the mean
         squared residual's Hessian over ``X`` (exact: the loss is quadratic)."""
         check_is_fitted(self, "coef_")
-        Phi = self.design_matrix(X)
-        if Phi.shape[0] == 0:
-            raise ValueError("X must hold at least one sample; got none.")
+        Phi = check_nonempty(self.design_matrix(X), "X")
         return 2.0 * float(np.linalg.norm(Phi, 2) ** 2) / Phi.shape[0]
 
     def training_hessian(self) -> np.ndarray:

@@ -43,6 +43,7 @@ from ._validation import (
     check_nonempty,
     check_nonnegative,
     check_positive,
+    check_same_length,
     check_sigma,
     check_targets,
 )
@@ -279,10 +280,8 @@ def _check_design(theta, Phi_wanted, y_wanted, Phi_unwanted, y_unwanted):
     Phi_w = check_features(Phi_wanted, "Phi_wanted")
     Phi_u = check_features(Phi_unwanted, "Phi_unwanted", n_features=Phi_w.shape[1])
     y_w, y_u = check_targets(y_wanted, "y_wanted"), check_targets(y_unwanted, "y_unwanted")
-    for Phi, y, name in ((Phi_w, y_w, "wanted"), (Phi_u, y_u, "unwanted")):
-        if Phi.shape[0] != y.shape[0]:
-            raise ValueError(f"Phi_{name} and y_{name} must have the same number of samples; "
-                             f"got {Phi.shape[0]} and {y.shape[0]}.")
+    check_same_length(Phi_w, y_w, "Phi_wanted", "y_wanted")
+    check_same_length(Phi_u, y_u, "Phi_unwanted", "y_unwanted")
     if theta is None:
         return None, Phi_w, y_w, Phi_u, y_u
     theta = check_targets(theta, "theta")

@@ -21,8 +21,10 @@ import numpy as np
 from ._validation import (
     check_features,
     check_fitted_model,
+    check_nonempty,
     check_positive_int,
     check_regression_data,
+    check_same_length,
 )
 
 __all__ = [
@@ -98,8 +100,7 @@ def forge_retained_labels(model, X_retained, y_retained, X_removed, y_removed) -
                                      n_features=n_features)
     X_d, y_d = check_regression_data(X_removed, y_removed, "X_removed", "y_removed",
                                      n_features=n_features)
-    if X_d.shape[0] == 0:
-        raise ValueError("X_removed must hold at least one sample; got none.")
+    check_nonempty(X_d, "X_removed")
     Phi_r, Phi_d = model.design_matrix(X_r), model.design_matrix(X_d)
     n_params = Phi_r.shape[1]
     if np.linalg.matrix_rank(Phi_r) < n_params:
@@ -192,9 +193,9 @@ def make_backdoor(X, y, *, n_poison: int, target, pixels, value: float = 1.0,
     """
     X = check_features(X, "X")
     y = np.asarray(y)
-    if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise ValueError(f"X and y must have the same number of samples; got {X.shape[0]} and "
-                         f"{y.shape[0] if y.ndim else 'a scalar'}.")
+    check_same_length(X, y, "X", "y")
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D of shape (n_samples,); got shape {y.shape}.")
     n_poison = check_positive_int(n_poison, "n_poison")
     candidates = np.flatnonzero(y != target)
     if n_poison > candidates.size:
@@ -231,9 +232,9 @@ def trigger_success_rate(model, X, y, *, target, pixels, value: float = 1.0) -> 
     """
     X = check_features(X, "X")
     y = np.asarray(y)
-    if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise ValueError(f"X and y must have the same number of samples; got {X.shape[0]} and "
-                         f"{y.shape[0] if y.ndim else 'a scalar'}.")
+    check_same_length(X, y, "X", "y")
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-D of shape (n_samples,); got shape {y.shape}.")
     keep = y != target
     if not np.any(keep):
         raise ValueError(f"y must hold at least one example not labelled {target!r}; got none.")

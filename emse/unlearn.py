@@ -26,9 +26,9 @@ from .objectives import (
     emse_sigma_objective,
     sigma_curvature_bound,
 )
-from .optim import UnlearningResult, minimize, result_of
+from .optim import UnlearningResult, minimize, result_of  # UnlearningResult: re-exported
 
-__all__ = ["UnboundedObjectiveError", "UnlearningResult", "check_unlearning_options", "unlearn"]
+__all__ = ["UnboundedObjectiveError", "check_unlearning_options", "unlearn"]
 
 OBJECTIVES = ("mu", "sigma")
 METHODS = ("lbfgs", "newton", "gd")
