@@ -15,8 +15,8 @@ model of the package that offers what it needs.
   squared loss and weight μ its objective is EMSE_μ. Both work on networks too.
 * :func:`fine_tune`: plain gradient descent on the mean loss of some data, the attack of the
   relearning checks.
-* :class:`SISA` (defined in ``emse.sisa``) trains one model per disjoint shard and aggregates
-  them; deleting a point retrains only the shard that held it (Bourtoule et al. 2021).
+* :class:`~emse.sisa.SISA` (defined in ``emse.sisa``) trains one model per disjoint shard and
+  aggregates them; deleting a point retrains only the shard that held it (Bourtoule et al. 2021).
 
 The literature calls the wanted data the *retain set* and the unwanted data the *forget set*.
 """
@@ -110,7 +110,7 @@ def remove_exact(model, X_remove, y_remove):
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor
+    model : PolynomialRegressor
         A model fitted by least squares (it must carry ``gram_`` and ``moment_``); not modified.
     X_remove : array-like of shape (k, n_features)
         Inputs of training points to delete. They must be points the model was trained on;
@@ -217,7 +217,7 @@ def remove_newton(model, X_remove, y_remove):
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor or SoftmaxRegression
+    model : PolynomialRegressor or SoftmaxRegression
         A model that stores its training Hessian (``training_hessian``, ``downdate`` and
         ``loss_hessian`` of the protocol); not modified.
     X_remove : array-like of shape (k, n_features)
@@ -261,7 +261,7 @@ def gradient_residual_norm(model, X_wanted, y_wanted) -> float:
 
     Parameters
     ----------
-    model : fitted model of the protocol
+    model : emse.protocol.ParametricModel
         The model to check; its penalty defines :math:`J_w`.
     X_wanted : array-like of shape (n_w, n_features)
         Wanted (retained) inputs.
@@ -307,7 +307,7 @@ def gradient_ascent(model, X_unwanted, y_unwanted, *, learning_rate: float | Non
 
     Parameters
     ----------
-    model : fitted model of the protocol
+    model : emse.protocol.ParametricModel
         The trained model (any model of ``emse``, networks included); not modified.
     X_unwanted : array-like of shape (n_u, n_features)
         Inputs to forget.
@@ -357,7 +357,7 @@ def descent_ascent(model, X_wanted, y_wanted, X_unwanted, y_unwanted, *, mu: flo
 
     Parameters
     ----------
-    model : fitted model of the protocol
+    model : emse.protocol.ParametricModel
         The trained model (networks included); not modified.
     X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,)
         Wanted data (the literature's retain set).
@@ -388,7 +388,7 @@ def descent_ascent_objective(model, X_wanted, y_wanted, X_unwanted, y_unwanted, 
 
     Parameters
     ----------
-    model : fitted model of the protocol
+    model : emse.protocol.ParametricModel
         Supplies the mean loss (``loss_function``).
     X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,)
         Wanted data (at least one sample).
@@ -426,7 +426,7 @@ def fine_tune(model, X, y, *, learning_rate: float | None = None,
 
     Parameters
     ----------
-    model : fitted model of the protocol
+    model : emse.protocol.ParametricModel
         The model to fine-tune; not modified.
     X : array-like of shape (n, n_features)
         Inputs.

@@ -106,7 +106,7 @@ class Split:
 
     @property
     def X_train(self) -> np.ndarray:
-        """All training inputs: wanted first, then unwanted."""
+        """All training inputs, the wanted ones first, then the unwanted ones."""
         return np.vstack([self.X_wanted, self.X_unwanted])
 
     @property

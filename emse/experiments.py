@@ -67,10 +67,12 @@ class Comparison:
     ----------
     split : emse.datasets.Split
         The data.
-    models : dict of str to PolynomialRegressor
-        One fitted model per entry of :data:`METHODS`, in that order.
-    results : dict of str to UnlearningResult
-        The runs behind ``"EMSE_sigma"``, ``"EMSE_mu"`` and ``"gradient descent"``.
+    models : dict
+        One fitted :class:`~emse.models.PolynomialRegressor` per entry of :data:`METHODS`, in
+        that order, keyed by the entry.
+    results : dict
+        The :class:`~emse.optim.UnlearningResult` of each run behind ``"EMSE_sigma"``,
+        ``"EMSE_mu"`` and ``"gradient descent"``.
     rows : list of dict
         One row per method: ``{"method": label, **evaluate(model, split)}``.
     sigma : float
@@ -130,7 +132,7 @@ def best_mu(model, split: Split, *, n_grid: int = 50,
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor
+    model : PolynomialRegressor
         The model trained on all data.
     split : emse.datasets.Split
         The data.
@@ -235,7 +237,7 @@ def sweep(model, split: Split, objective: str, values: Iterable[float], *,
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor
+    model : PolynomialRegressor
         The model trained on all data.
     split : emse.datasets.Split
         The data.
@@ -286,7 +288,7 @@ def descent_path(model, split: Split, n_iter: int, *, sigma: float | None = None
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor
+    model : PolynomialRegressor
         The starting model.
     split : emse.datasets.Split
         The data.

@@ -90,17 +90,17 @@ def unlearning_objective(network, X_wanted, y_wanted, X_unwanted, y_unwanted, *,
                          mu: float | None = None, lam: float = 1.0):
     r"""The EMSE objective of a network as a function of its flat parameters.
 
-    Regression (:class:`NeuralRegressor`): ``"sigma"`` is :math:`\mathrm{EMSE}_\sigma`,
-    ``"mu"`` is :math:`\mathrm{EMSE}_\mu` (chapter 2), with :math:`r = y - f_\theta(x)`.
-    Classification (:class:`NeuralClassifier`): ``"likelihood"`` is the cross-entropy analogue
-    of EMSE_σ,
+    Regression (:class:`~emse.neural.NeuralRegressor`): ``"sigma"`` is
+    :math:`\mathrm{EMSE}_\sigma`, ``"mu"`` is :math:`\mathrm{EMSE}_\mu` (chapter 2), with
+    :math:`r = y - f_\theta(x)`. Classification (:class:`~emse.neural.NeuralClassifier`):
+    ``"likelihood"`` is the cross-entropy analogue of EMSE_σ,
     :math:`-\sum_w \log p_\theta(y\mid x) - \lambda\sum_u \log(1 - p_\theta(y\mid x))`, bounded
     below by zero; ``"mu"`` is :math:`\overline{\mathrm{CE}}_w - \mu\,\overline{\mathrm{CE}}_u`
     (means), the descent-ascent form, unbounded below.
 
     Parameters
     ----------
-    network : fitted NeuralRegressor or NeuralClassifier
+    network : NeuralRegressor or NeuralClassifier
     X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,)
         Data to keep (targets, or labels from ``network.classes_``).
     X_unwanted, y_unwanted : array-like of shape (n_u, n_features), (n_u,)

@@ -419,7 +419,7 @@ def critical_mu(model, X_wanted, X_unwanted) -> float:
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor
+    model : PolynomialRegressor
         Supplies the basis through ``design_matrix``.
     X_wanted : array-like of shape (n_w, n_features)
         Wanted inputs.
@@ -489,7 +489,7 @@ def resolve_learning_rate(learning_rate, model, weighted_inputs) -> float:
     ----------
     learning_rate : float or None
         The caller's step, ``> 0``, or ``None`` for the default.
-    model : fitted model of the protocol
+    model : emse.protocol.ParametricModel
         Supplies ``loss_curvature_bound(X)``; networks have none, and then ``learning_rate``
         must be given.
     weighted_inputs : sequence of (float, array-like)

@@ -272,7 +272,7 @@ def result_of(model, res: OptimizeResult, objective: str, method: str, *,
 
     Parameters
     ----------
-    model : fitted model of the protocol (``emse.protocol``)
+    model : emse.protocol.ParametricModel
         Supplies ``with_coef`` for the final parameters.
     res : scipy.optimize.OptimizeResult
         From :func:`minimize` or :func:`gradient_descent`.

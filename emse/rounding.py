@@ -132,7 +132,7 @@ def descent_ascent_in_box(model, X_wanted, y_wanted, X_unwanted, y_unwanted, *, 
 
     Parameters
     ----------
-    model : fitted model of the protocol
+    model : emse.protocol.ParametricModel
         The trained model (networks included); not modified. Its parameters must lie inside
         the box.
     X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,)

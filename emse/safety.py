@@ -60,7 +60,7 @@ def forge_retained_labels(model, X_retained, y_retained, X_removed, y_removed) -
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor
+    model : PolynomialRegressor
         Fitted by least squares (any ``alpha``) on the retained and removed points together;
         this precondition cannot be checked without the training data. Not modified.
     X_retained : array-like of shape (n_r, n_features)

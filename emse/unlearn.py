@@ -109,7 +109,7 @@ def unlearn(
 
     Parameters
     ----------
-    model : fitted PolynomialRegressor
+    model : PolynomialRegressor
         The trained model; it is not modified.
     X_wanted : array-like of shape (n_w, n_features)
         Inputs whose fit is kept.

@@ -56,7 +56,7 @@ def parameter_distance(model, oracle) -> float:
 
     Parameters
     ----------
-    model, oracle : fitted models of the protocol (``emse.protocol``)
+    model, oracle : emse.protocol.ParametricModel
         Two models of the same basis and architecture (parameters of the same shape).
 
     Returns
@@ -191,7 +191,7 @@ def relearn(model, X_relearn, y_relearn, X_probe, y_probe, *, target_loss: float
 
     Parameters
     ----------
-    model : fitted model of the protocol
+    model : emse.protocol.ParametricModel
         The model to attack (any model of ``emse``); not modified.
     X_relearn, y_relearn : array-like of shape (n_T, n_features), (n_T,)
         The part of the forget set the attacker trains on.
