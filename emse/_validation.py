@@ -35,12 +35,23 @@ __all__ = [
 SIGMA_MIN = 1.0 / np.sqrt(2.0 * np.pi)
 
 
+def _float_array(value, name: str) -> np.ndarray:
+    """``check_array`` to float64, with ``name`` in every error (strings, complex, objects)."""
+    try:
+        return check_array(value, dtype=np.float64, ensure_2d=False, ensure_min_samples=0,
+                           input_name=name)
+    except (TypeError, ValueError) as error:
+        if name in str(error):
+            raise
+        kind = ValueError if isinstance(error, ValueError) else TypeError
+        raise kind(f"{name} must hold real numbers; {error}") from error
+
+
 def check_features(X, name: str, *, n_features: int | None = None) -> np.ndarray:
     """Return ``X`` as a finite 2-D float array, or raise naming ``name``."""
     if X is None:
         raise ValueError(f"{name} must be an array of shape (n_samples, n_features); got None.")
-    X = check_array(X, dtype=np.float64, ensure_2d=False, ensure_min_samples=0,
-                    input_name=name)
+    X = _float_array(X, name)
     if X.ndim == 1:
         raise ValueError(
             f"{name} must be 2-D of shape (n_samples, n_features); got a 1-D array of shape "
@@ -58,8 +69,7 @@ def check_targets(y, name: str) -> np.ndarray:
     """Return ``y`` as a finite 1-D float array, or raise naming ``name``."""
     if y is None:
         raise ValueError(f"{name} must be an array of shape (n_samples,); got None.")
-    y = check_array(y, dtype=np.float64, ensure_2d=False, ensure_min_samples=0,
-                    input_name=name)
+    y = _float_array(y, name)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
     if y.ndim != 1:
