@@ -110,8 +110,9 @@ def gradient_descent(
         Largest number of steps, ``>= 1``.
     tol : float, default=1e-6
         Stop when ``max(abs(grad)) <= tol``; ``>= 0`` (``0`` takes every step).
-    bounds : (low, high) of array-like of shape (p,), default=None
-        A box the iterates are clipped to after every step.
+    bounds : tuple, default=None
+        ``(low, high)``, two arrays of shape (p,): a box the iterates are clipped to after every
+        step.
     callback : callable, default=None
         ``callback(theta)`` after every accepted step.
 
@@ -201,8 +202,9 @@ def minimize(
     ftol : float or None, default=10 * machine epsilon
         L-BFGS-B's relative reduction of the objective that stops it; ``None`` is scipy's
         default.
-    bounds : (low, high), default=None
-        A box for ``method="gd"`` (projected gradient descent, see :func:`gradient_descent`).
+    bounds : tuple, default=None
+        ``(low, high)``: a box for ``method="gd"`` (projected gradient descent, see
+        :func:`gradient_descent`).
     callback : callable, default=None
         ``callback(theta)`` after every step of ``method="gd"``.
 
