@@ -52,17 +52,17 @@ def sklearn_refit(X, y):
     return make_pipeline(PolynomialFeatures(DEGREE), LinearRegression()).fit(X, y)
 
 
-def removal_plans(model, sisa, X_r, y_r, X_f, y_f) -> dict:
-    """One zero-argument callable per method, removing (X_f, y_f) and keeping (X_r, y_r)."""
-    n, k, step = len(y_r) + len(y_f), len(y_f), 1e-3
+def removal_plans(model, sisa, X_w, y_w, X_u, y_u) -> dict:
+    """One zero-argument callable per method, removing (X_u, y_u) and keeping (X_w, y_w)."""
+    n, k, step = len(y_w) + len(y_u), len(y_u), 1e-3
     return {
-        "remove_exact": lambda: remove_exact(model, X_f, y_f),
-        "Newton": lambda: remove_newton(model, X_f, y_f),
-        "NegGrad": lambda: gradient_ascent(model, X_f, y_f, learning_rate=step, n_steps=STEPS),
-        "GradDiff": lambda: descent_ascent(model, X_r, y_r, X_f, y_f, mu=0.1,
-                                           learning_rate=step, n_steps=STEPS),
+        "remove_exact": lambda: remove_exact(model, X_u, y_u),
+        "Newton": lambda: remove_newton(model, X_u, y_u),
+        "NegGrad": lambda: gradient_ascent(model, X_u, y_u, learning_rate=step, max_iter=STEPS),
+        "GradDiff": lambda: descent_ascent(model, X_w, y_w, X_u, y_u, mu=0.1,
+                                           learning_rate=step, max_iter=STEPS),
         "SISA": lambda: sisa.delete(np.arange(n - k, n)),
-        "retrain": lambda: retrain(model, X_r, y_r),
+        "retrain": lambda: retrain(model, X_w, y_w),
     }
 
 
@@ -74,13 +74,13 @@ def ratios_for(n: int, X: np.ndarray, y: np.ndarray) -> dict:
     sisa = SISA(PolynomialRegressor(degree=DEGREE), n_shards=SHARDS).fit(Xn, yn)
     out = {}
     for k in KS:
-        X_r, y_r, X_f, y_f = Xn[:-k], yn[:-k], Xn[-k:], yn[-k:]
-        reference = min(timeit.repeat(lambda: sklearn_refit(X_r, y_r),  # noqa: B023
+        X_w, y_w, X_u, y_u = Xn[:-k], yn[:-k], Xn[-k:], yn[-k:]
+        reference = min(timeit.repeat(lambda: sklearn_refit(X_w, y_w),  # noqa: B023
                                       number=1, repeat=repeats))
-        for name, plan in removal_plans(model, sisa, X_r, y_r, X_f, y_f).items():
+        for name, plan in removal_plans(model, sisa, X_w, y_w, X_u, y_u).items():
             out[name, k] = reference / min(timeit.repeat(plan, number=1, repeat=repeats))
-        gap = np.max(np.abs(remove_newton(model, X_f, y_f).predict(Xn[:1000])
-                            - sklearn_refit(X_r, y_r).predict(Xn[:1000])))
+        gap = np.max(np.abs(remove_newton(model, X_u, y_u).predict(Xn[:1000])
+                            - sklearn_refit(X_w, y_w).predict(Xn[:1000])))
         out["gap", k] = gap
     return out
 
