@@ -217,3 +217,44 @@ def test_diabetes_split_bad_arguments(kwargs, message):
     """Bad arguments are refused by name."""
     with pytest.raises(ValueError, match=message):
         diabetes_split(**kwargs)
+
+
+# --- Split with labels and non-members --------------------------------------------------------
+
+
+def test_split_with_labels_keeps_class_labels(blobs):
+    """labels=True keeps labels as given (strings too); the default converts to floats."""
+    X, y = blobs
+    names = np.array(["cat", "dog", "owl"])[y]
+    split = Split(X[30:], names[30:], X[:20], names[:20], X[20:30], names[20:30], labels=True)
+    assert split.y_wanted.dtype == names.dtype and split.labels
+    assert split.y_train.tolist() == names[30:].tolist() + names[:20].tolist()
+    numeric = Split(X[30:], y[30:], X[:20], y[:20], X[20:30], y[20:30])
+    assert numeric.y_wanted.dtype == np.float64
+    with pytest.raises(ValueError, match="y_wanted"):
+        Split(X[30:], names[30:], X[:20], names[:20], X[20:30], names[20:30])
+    with pytest.raises(ValueError, match="y_test must be a 1-D array of labels"):
+        Split(X[30:], y[30:], X[:20], y[:20], X[20:30], y[20:30, None].repeat(2, 1),
+              labels=True)
+    with pytest.raises(ValueError, match="X_unwanted and y_unwanted must have the same"):
+        Split(X[30:], y[30:], X[:20], y[:19], X[20:30], y[20:30], labels=True)
+
+
+def test_split_non_members_are_checked_copied_and_frozen(split):
+    """X_nonmember and y_nonmember come together, with the split's features, read-only."""
+    X_out, y_out = np.array([[0.5], [1.5]]), np.array([2.0, 2.5])
+    with_out = Split(split.X_wanted, split.y_wanted, split.X_unwanted, split.y_unwanted,
+                     split.X_test, split.y_test, X_nonmember=X_out, y_nonmember=y_out)
+    X_out[0, 0] = 99.0
+    assert with_out.X_nonmember[0, 0] == 0.5
+    with pytest.raises(ValueError, match="read-only"):
+        with_out.y_nonmember[0] = 0.0
+    assert split.X_nonmember is None and split.y_nonmember is None  # optional
+    parts = (split.X_wanted, split.y_wanted, split.X_unwanted, split.y_unwanted, split.X_test,
+             split.y_test)
+    with pytest.raises(ValueError, match="X_nonmember and y_nonmember must be given together"):
+        Split(*parts, X_nonmember=X_out)
+    with pytest.raises(ValueError, match="X_nonmember must have 1 feature"):
+        Split(*parts, X_nonmember=np.ones((2, 2)), y_nonmember=y_out)
+    with pytest.raises(ValueError, match="X_nonmember must hold at least one"):
+        Split(*parts, X_nonmember=np.empty((0, 1)), y_nonmember=np.empty(0))

@@ -10,21 +10,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from emse.logistic import (
     SoftmaxRegression,
-    class_indices,
     softmax_hessian,
     softmax_loss_and_grad,
     softmax_per_example_loss,
 )
-
-
-@pytest.fixture
-def blobs():
-    """Three overlapping Gaussian classes in two dimensions."""
-    rng = np.random.default_rng(0)
-    centres = np.array([[0.0, 0.0], [1.5, 0.5], [0.5, 1.5]])
-    y = np.repeat([0, 1, 2], 40)
-    X = centres[y] + 0.8 * rng.standard_normal((120, 2))
-    return X, y
 
 
 def _with_ones(X):
@@ -100,7 +89,7 @@ def test_stored_hessian_and_gradient_at_the_fit(blobs):
     theta = model.coef_.ravel()
     assert_allclose(model.hessian_, softmax_hessian(theta, _with_ones(X), 3, 1.0))
     assert np.max(np.abs(softmax_loss_and_grad(theta, _with_ones(X), y, 3, 1.0)[1])) < 1e-7
-    assert model.n_samples_fit_ == 120
+    assert model.n_samples_fit_ == X.shape[0]
 
 
 def test_fixed_classes_keep_the_shape(blobs):
@@ -108,7 +97,8 @@ def test_fixed_classes_keep_the_shape(blobs):
     X, y = blobs
     model = SoftmaxRegression(classes=[0, 1, 2]).fit(X[y < 2], y[y < 2])
     assert model.coef_.shape == (3, 3)
-    assert model.predict_proba(X)[:, 2].max() < 0.2
+    assert_allclose(model.classes_, [0, 1, 2])
+    assert model.predict_proba(X[y < 2])[:, 2].max() < 0.2  # never seen, never likely there
 
 
 def test_string_labels_and_with_coef(blobs):
@@ -117,10 +107,12 @@ def test_string_labels_and_with_coef(blobs):
     labels = np.array(["a", "b", "c"])[y]
     model = SoftmaxRegression().fit(X, labels)
     assert set(model.predict(X)) <= {"a", "b", "c"}
+    assert np.mean(model.predict(X) == labels) > 0.9
     other = model.with_coef(np.zeros(9))
     assert other.hessian_ is None and model.hessian_ is not None
     assert_allclose(other.predict_proba(X[:2]), np.full((2, 3), 1 / 3))
-    assert_allclose(class_indices(model.classes_, ["c", "a"]), [2, 0])
+    as_matrix = model.with_coef(model.coef_)
+    assert_allclose(as_matrix.predict_proba(X), model.predict_proba(X), rtol=0, atol=0)
 
 
 def test_inputs_not_modified(blobs):
@@ -139,7 +131,7 @@ def test_bad_input_raises(blobs):
     with pytest.raises(ValueError, match="alpha"):
         SoftmaxRegression(alpha=0.0).fit(X, y)
     with pytest.raises(ValueError, match="at least 2 classes"):
-        SoftmaxRegression().fit(X, np.zeros(120))
+        SoftmaxRegression().fit(X, np.zeros(len(y)))
     with pytest.raises(ValueError, match="theta must have shape"):
         softmax_loss_and_grad(np.zeros(8), Phi, y, 3)
     with pytest.raises(ValueError, match="y_index must hold integers"):
@@ -153,8 +145,10 @@ def test_bad_input_raises(blobs):
     with pytest.raises(ValueError, match="theta must contain only finite"):
         softmax_hessian(np.full(9, np.nan), Phi, 3)
     model = SoftmaxRegression().fit(X, y)
-    with pytest.raises(ValueError, match="unknown labels"):
-        class_indices(model.classes_, [5])
+    with pytest.raises(ValueError, match=r"y must hold only labels .* unknown labels"):
+        model.loss_value_and_grad(model.flat_coef(), X[:2], [0, 5])
+    with pytest.raises(ValueError, match="Unknown label type"):
+        SoftmaxRegression().fit(X, X[:, 0])
     with pytest.raises(ValueError, match="coef must have shape"):
         model.with_coef(np.zeros(4))
     with pytest.raises(ValueError, match="X must have 2 feature"):
@@ -165,3 +159,14 @@ def test_bad_input_raises(blobs):
 def test_sklearn_compatible(estimator, check):
     """SoftmaxRegression passes scikit-learn's estimator checks."""
     check(estimator)
+
+
+def test_log_proba_is_the_log_of_proba_and_stays_finite(blobs):
+    """predict_log_proba equals log(predict_proba), and stays finite where that underflows."""
+    X, y = blobs
+    model = SoftmaxRegression(alpha=0.5).fit(X, y)
+    assert_allclose(model.predict_log_proba(X), np.log(model.predict_proba(X)), rtol=1e-10,
+                    atol=1e-12)
+    extreme = model.with_coef(1e4 * model.coef_)
+    assert np.all(np.isfinite(extreme.predict_log_proba(X)))
+    assert np.min(extreme.predict_log_proba(X)) < -1000

@@ -1,23 +1,61 @@
-"""Tests of emse.losses: per-example losses and mean-loss gradients of both model kinds."""
+"""Tests of emse.losses: the cross-entropy and the per-example loss of any fitted model."""
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from numpy.testing import assert_allclose
 from scipy.optimize import approx_fprime
 from sklearn.metrics import log_loss
 
 from emse import PolynomialRegressor
 from emse.logistic import SoftmaxRegression
-from emse.losses import get_parameters, mean_loss_and_grad, per_example_loss
+from emse.losses import cross_entropy_and_grad, per_example_loss
 from emse.sisa import SISA
 
 
-@pytest.fixture
-def classification():
-    rng = np.random.default_rng(5)
-    X = rng.standard_normal((90, 3))
-    y = np.argmax(X @ rng.standard_normal((3, 3)) + 0.5 * rng.standard_normal((90, 3)), axis=1)
-    return X, y
+def test_cross_entropy_equals_sklearn_log_loss():
+    """Each row's loss is log_loss of the softmax probabilities of its logits."""
+    rng = np.random.default_rng(0)
+    logits = 2.0 * rng.standard_normal((12, 4))
+    y_index = rng.integers(0, 4, 12)
+    loss, _ = cross_entropy_and_grad(logits, y_index)
+    proba = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    expected = [log_loss([y_index[i]], proba[i:i + 1], labels=range(4)) for i in range(12)]
+    assert_allclose(loss, expected, rtol=1e-10)
+
+
+def test_cross_entropy_derivative_matches_finite_differences():
+    """delta[i] is the gradient of loss[i] by logits[i]."""
+    rng = np.random.default_rng(1)
+    logits = rng.standard_normal((5, 3))
+    y_index = np.array([0, 2, 1, 1, 0])
+    _, delta = cross_entropy_and_grad(logits, y_index)
+    for i in range(5):
+        numeric = approx_fprime(
+            logits[i], lambda z, i=i: cross_entropy_and_grad(z[None, :], y_index[i:i + 1])[0][0],
+            1e-7)
+        assert_allclose(delta[i], numeric, rtol=1e-5, atol=1e-6)
+
+
+@settings(max_examples=60, deadline=None)
+@given(logits=arrays(np.float64, (6, 3), elements=st.floats(-1e4, 1e4)),
+       labels=arrays(np.int64, 6, elements=st.integers(0, 2)))
+def test_cross_entropy_is_stable_for_extreme_logits(logits, labels):
+    """Finite and non-negative losses, derivatives in [-1, 1] summing to zero, at any scale."""
+    loss, delta = cross_entropy_and_grad(logits, labels)
+    assert np.all(np.isfinite(loss)) and np.all(loss >= 0)
+    assert np.all(np.abs(delta) <= 1 + 1e-12)
+    assert_allclose(delta.sum(axis=1), 0.0, atol=1e-12)
+
+
+def test_cross_entropy_does_not_modify_the_logits():
+    """The logits come back untouched."""
+    logits = np.array([[1.0, -1.0], [0.5, 0.5]])
+    copy = logits.copy()
+    cross_entropy_and_grad(logits, np.array([0, 1]))
+    assert_allclose(logits, copy, rtol=0, atol=0)
 
 
 def test_regression_loss_is_squared_residual(model, split):
@@ -26,57 +64,54 @@ def test_regression_loss_is_squared_residual(model, split):
     assert_allclose(per_example_loss(model, X, y), (y - model.predict(X)) ** 2)
 
 
-def test_classification_loss_is_cross_entropy(classification):
+def test_classification_loss_is_cross_entropy(blobs):
     """per_example_loss of a classifier equals sklearn's log_loss example by example."""
-    X, y = classification
+    X, y = blobs
     model = SoftmaxRegression(alpha=0.5).fit(X, y)
     proba = model.predict_proba(X)
     expected = [log_loss([y[i]], proba[i:i + 1], labels=[0, 1, 2]) for i in range(len(y))]
     assert_allclose(per_example_loss(model, X, y), expected, rtol=1e-9)
+
+
+def test_classification_loss_of_a_network_and_of_string_labels(blobs, neural_classifier):
+    """A network's loss comes from predict_log_proba; labels of any type are looked up."""
+    X, y = blobs
+    proba = neural_classifier.predict_proba(X)
+    assert_allclose(per_example_loss(neural_classifier, X, y),
+                    -np.log(proba[np.arange(y.size), y]), rtol=1e-8)
+    names = np.array(["a", "b", "c"])[y]
+    model = SoftmaxRegression().fit(X, names)
+    assert_allclose(per_example_loss(model, X, names),
+                    -np.log(model.predict_proba(X)[np.arange(y.size), y]), rtol=1e-9)
+
+
+def test_classification_loss_without_log_proba_clips_probabilities(blobs):
+    """A model with predict_proba only (SISA): -log of its probabilities, clipped at 1e-15."""
+    X, y = blobs
     ensemble = SISA(SoftmaxRegression(alpha=0.5), n_shards=3).fit(X, y)
-    ens_proba = ensemble.predict_proba(X)
-    assert_allclose(per_example_loss(ensemble, X, y),
-                    -np.log(ens_proba[np.arange(len(y)), y]), rtol=1e-9)
+    assert not hasattr(ensemble, "predict_log_proba")
+    proba = ensemble.predict_proba(X)
+    assert_allclose(per_example_loss(ensemble, X, y), -np.log(proba[np.arange(len(y)), y]),
+                    rtol=1e-9)
+    overconfident = SoftmaxRegression(alpha=0.5).fit(X, y)
+    far = overconfident.with_coef(1e3 * overconfident.flat_coef())
+    wrong = (y + 1) % 3
+    loss = per_example_loss(far, X, wrong)
+    assert np.all(np.isfinite(loss)) and np.max(loss) > 100  # log_proba: no clipping needed
 
 
-def test_mean_loss_gradient_regression(model, split):
-    """The gradient of the mean squared residual agrees with finite differences."""
-    theta = get_parameters(model) + 0.1
-    value, grad = mean_loss_and_grad(model, theta, split.X_unwanted, split.y_unwanted)
-    r = split.y_unwanted - model.design_matrix(split.X_unwanted) @ theta
-    assert value == pytest.approx(np.mean(r**2))
-    numeric = approx_fprime(theta, lambda t: mean_loss_and_grad(
-        model, t, split.X_unwanted, split.y_unwanted)[0], 1e-7)
-    assert_allclose(grad, numeric, rtol=1e-5, atol=1e-5)
-
-
-def test_mean_loss_gradient_classification(classification):
-    """The mean cross-entropy and its gradient agree with log_loss and finite differences."""
-    X, y = classification
-    model = SoftmaxRegression(alpha=0.5).fit(X, y)
-    theta = get_parameters(model)
-    value, grad = mean_loss_and_grad(model, theta, X, y)
-    assert value == pytest.approx(log_loss(y, model.predict_proba(X)), rel=1e-9)
-    numeric = approx_fprime(theta, lambda t: mean_loss_and_grad(model, t, X, y)[0], 1e-7)
-    assert_allclose(grad, numeric, rtol=1e-4, atol=1e-6)
-
-
-def test_get_parameters_is_a_copy(model):
-    """The flat parameters are a new array."""
-    theta = get_parameters(model)
-    theta[0] += 1.0
-    assert model.coef_[0] != theta[0]
-
-
-def test_bad_input_raises(model, split):
+def test_bad_input_raises(model, split, blobs):
     """Errors name the argument."""
-    with pytest.raises(TypeError, match="model must be a PolynomialRegressor"):
-        get_parameters(SISA(PolynomialRegressor()))
-    with pytest.raises(ValueError, match="theta must have"):
-        mean_loss_and_grad(model, np.zeros(2), split.X_test, split.y_test)
-    with pytest.raises(ValueError, match="X must hold at least one"):
-        mean_loss_and_grad(model, get_parameters(model), np.empty((0, 1)), np.empty(0))
-    with pytest.raises(ValueError, match="same number of samples"):
+    with pytest.raises(ValueError, match="X and y must have the same number of samples"):
         per_example_loss(model, split.X_test, split.y_test[:-1])
     with pytest.raises(TypeError, match="predict"):
         per_example_loss(object(), split.X_test, split.y_test)
+    with pytest.raises(ValueError, match="X must have 1 feature"):
+        per_example_loss(model, np.ones((2, 2)), np.ones(2))
+    X, y = blobs
+    classifier = SoftmaxRegression().fit(X, y)
+    with pytest.raises(ValueError, match="unknown labels"):
+        per_example_loss(classifier, X[:2], [0, 7])
+    with pytest.raises(ValueError, match="X must have 1 feature"):
+        per_example_loss(SISA(PolynomialRegressor(degree=1), n_shards=2).fit(
+            split.X_train, split.y_train), X, y)

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from numpy.testing import assert_allclose
 from sklearn.metrics import r2_score
 
 from emse.baselines import retrain
@@ -19,12 +18,14 @@ def test_r2_matches_sklearn():
 
 
 def test_exponential_r2_reference_points():
-    """1 for a perfect fit, exp(-1) for the mean, exp(R² - 1) in general."""
+    """1 for a perfect fit, exp(-1) for the mean, exp(-SS_res/SS_tot) in general."""
     y = np.array([1.0, 2.0, 4.0])
     assert exponential_r2(y, y) == pytest.approx(1.0)
     assert exponential_r2(y, np.full(3, y.mean())) == pytest.approx(np.exp(-1))
     pred = np.array([0.0, 3.0, 3.0])
-    assert exponential_r2(y, pred) == pytest.approx(np.exp(r2(y, pred) - 1))
+    # by hand: mean 7/3, SS_tot = (16 + 1 + 25)/9 = 42/9, SS_res = 1 + 1 + 1 = 3
+    assert exponential_r2(y, pred) == pytest.approx(np.exp(-3 / (42 / 9)), rel=1e-12)
+    assert exponential_r2(y, pred) == pytest.approx(np.exp(r2_score(y, pred) - 1), rel=1e-12)
 
 
 def test_fair_r2_rewards_ignoring_unwanted():
@@ -32,6 +33,9 @@ def test_fair_r2_rewards_ignoring_unwanted():
     y_w, y_u = np.array([0.0, 1.0, 2.0]), np.array([5.0, 6.0])
     assert fair_r2(y_w, y_w, y_u, y_u) == pytest.approx(0.0)
     assert fair_r2(y_w, y_w, y_u, y_u - 100) == pytest.approx(1.0)
+    # by hand: a wanted fit of R² 3/4 and the unwanted mean (R² 0)
+    pred_w = np.array([0.5, 1.0, 1.5])  # SS_res = 1/2, SS_tot = 2: R²_w = 3/4
+    assert fair_r2(y_w, pred_w, y_u, np.full(2, 5.5)) == pytest.approx(0.75 * (1 - np.exp(-1)))
 
 
 @settings(max_examples=50, deadline=None)
@@ -52,7 +56,14 @@ def test_evaluate_reports_every_metric(model, split):
     assert tuple(original) == METRIC_NAMES
     assert oracle["r2_wanted"] > original["r2_wanted"]
     assert oracle["fair_r2"] > original["fair_r2"]
-    assert_allclose(original["r2_wanted"], r2(split.y_wanted, model.predict(split.X_wanted)))
+    score = {part: r2_score(getattr(split, f"y_{part}"),
+                            model.predict(getattr(split, f"X_{part}")))
+             for part in ("wanted", "unwanted", "test")}
+    expected = {"r2_wanted": score["wanted"], "r2_unwanted": score["unwanted"],
+                "r2_test": score["test"], "exp_r2_wanted": np.exp(score["wanted"] - 1),
+                "exp_r2_unwanted": np.exp(score["unwanted"] - 1),
+                "fair_r2": score["wanted"] * (1 - np.exp(score["unwanted"] - 1))}
+    assert original == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -166,3 +166,29 @@ def test_predictions_invariant_under_affine_change_of_input(shift, scale, degree
     moved = PolynomialRegressor(degree=degree).fit((shift + scale * x).reshape(-1, 1), y)
     assert_allclose(moved.predict((shift + scale * x).reshape(-1, 1)),
                     base.predict(x.reshape(-1, 1)), atol=1e-7)
+
+
+def test_downdate_gives_the_normal_equations_of_the_retained_data(split):
+    """downdate subtracts the removed rows from gram_ and moment_: a fit on the rest has them."""
+    model = PolynomialRegressor(degree=4, alpha=0.3, domain=(-3, 3)).fit(split.X_train,
+                                                                           split.y_train)
+    smaller = model.downdate(split.X_unwanted, split.y_unwanted, np.zeros_like(model.coef_))
+    direct = PolynomialRegressor(degree=4, alpha=0.3, domain=(-3, 3)).fit(split.X_wanted,
+                                                                            split.y_wanted)
+    assert_allclose(smaller.gram_, direct.gram_, atol=1e-9)
+    assert_allclose(smaller.moment_, direct.moment_, atol=1e-9)
+    assert smaller.n_samples_fit_ == direct.n_samples_fit_
+    assert_allclose(smaller.coef_, 0.0)
+    assert_allclose(model.training_hessian(), 2 * model.gram_)
+
+
+def test_protocol_errors_of_the_polynomial(model):
+    """An empty X has no curvature; a with_coef copy has no normal equations to downdate."""
+    with pytest.raises(ValueError, match="X must hold at least one sample"):
+        model.loss_curvature_bound(np.empty((0, 1)))
+    with pytest.raises(ValueError, match="set by with_coef"):
+        model.with_coef(model.coef_).downdate([[0.0]], [0.0], model.coef_)
+    with pytest.raises(ValueError, match="X_remove and y_remove must have the same number"):
+        model.downdate([[0.0], [1.0]], [0.0], model.coef_)
+    with pytest.raises(NotFittedError):
+        PolynomialRegressor().loss_curvature_bound([[0.0]])

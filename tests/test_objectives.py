@@ -6,15 +6,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy.optimize import approx_fprime
+from sklearn.exceptions import NotFittedError
 
 from emse import PolynomialRegressor, critical_mu
 from emse.objectives import (
     emse_mu,
     emse_mu_hessian,
+    emse_mu_objective,
+    emse_mu_residual_grad,
     emse_mu_value_and_grad,
     emse_sigma,
+    emse_sigma_objective,
+    emse_sigma_residual_grad,
     emse_sigma_value_and_grad,
     gaussian_density,
+    residual_objective,
+    resolve_learning_rate,
+    sigma_curvature_bound,
     unwanted_sigma_loss,
 )
 
@@ -162,7 +170,8 @@ def test_critical_mu_is_zero_when_wanted_data_underdetermine(model):
                                            np.ones((2, 2)), np.ones(2), 1.0),
          ValueError, "Phi_wanted and y_wanted must have the same number"),
         (lambda: critical_mu(object(), [[0.0]], [[1.0]]), TypeError, "model must be a model"),
-        (lambda: critical_mu(PolynomialRegressor(), [[0.0]], [[1.0]]), Exception, "not fitted"),
+        (lambda: critical_mu(PolynomialRegressor(), [[0.0]], [[1.0]]), NotFittedError,
+         "not fitted"),
     ],
 )
 def test_bad_input_raises_naming_the_argument(call, error, message):
@@ -194,8 +203,6 @@ def test_residual_grads_give_the_values_of_the_value_functions():
     """The residual-level functions return emse_mu and emse_sigma as their value."""
     rng = np.random.default_rng(11)
     r_w, r_u = rng.standard_normal(7), rng.standard_normal(4)
-    from emse.objectives import emse_mu_residual_grad, emse_sigma_residual_grad
-
     assert emse_mu_residual_grad(r_w, r_u, mu=0.3)[0] == pytest.approx(emse_mu(r_w, r_u, 0.3))
     assert emse_sigma_residual_grad(r_w, r_u, sigma=1.3, lam=0.7)[0] == pytest.approx(
         emse_sigma(r_w, r_u, sigma=1.3, lam=0.7))
@@ -204,8 +211,6 @@ def test_residual_grads_give_the_values_of_the_value_functions():
 @pytest.mark.parametrize("which", ["mu", "sigma"])
 def test_residual_grads_match_finite_differences(which):
     """d/dr_w and d/dr_u equal central differences of the value."""
-    from emse.objectives import emse_mu_residual_grad, emse_sigma_residual_grad
-
     rng = np.random.default_rng(5)
     r_w, r_u = rng.standard_normal(6), 2.0 * rng.standard_normal(5)
     if which == "mu":
@@ -223,8 +228,6 @@ def test_residual_grads_match_finite_differences(which):
 
 def test_residual_grads_and_chain_rule_give_parameter_gradients(design):
     """-Phi^T dEMSE/dr is the parameter gradient of the linear model."""
-    from emse.objectives import emse_mu_residual_grad, emse_sigma_residual_grad
-
     theta, Phi_w, y_w, Phi_u, y_u = design
     r_w, r_u = y_w - Phi_w @ theta, y_u - Phi_u @ theta
     _, g_w, g_u = emse_mu_residual_grad(r_w, r_u, mu=0.3)
@@ -248,16 +251,12 @@ def test_residual_grads_and_chain_rule_give_parameter_gradients(design):
 )
 def test_residual_grads_bad_input_raises_naming_the_argument(call, error, message):
     """The residual-level functions check their inputs like the value functions."""
-    from emse.objectives import emse_mu_residual_grad, emse_sigma_residual_grad
-
     with pytest.raises(error, match=message):
         call((emse_mu_residual_grad, emse_sigma_residual_grad))
 
 
 def test_residual_grads_do_not_modify_inputs():
     """Residual arrays come back untouched."""
-    from emse.objectives import emse_mu_residual_grad, emse_sigma_residual_grad
-
     r_w, r_u = np.array([0.5, -1.0]), np.array([0.1, 2.0])
     copies = r_w.copy(), r_u.copy()
     emse_mu_residual_grad(r_w, r_u, mu=0.5)
@@ -272,3 +271,74 @@ def test_density_and_unwanted_loss_keep_the_shape_of_r():
     assert gaussian_density(0.0, 1.0).shape == ()
     assert_allclose(gaussian_density(r, 1.0), np.exp(-(r**2) / 2) / np.sqrt(2 * np.pi))
     assert_allclose(unwanted_sigma_loss(r, 1.0).ravel(), unwanted_sigma_loss(r.ravel(), 1.0))
+
+
+# --- checked-once objectives, curvature bounds and the default step ------------------------------
+
+
+def test_objectives_checked_once_equal_the_value_and_grad_functions(design):
+    """emse_mu_objective and emse_sigma_objective evaluate the same values and gradients."""
+    theta, *data = design
+    for once, direct in (
+            (emse_mu_objective(*data, mu=0.3), emse_mu_value_and_grad(theta, *data, mu=0.3)),
+            (emse_sigma_objective(*data, sigma=1.2, lam=0.4),
+             emse_sigma_value_and_grad(theta, *data, sigma=1.2, lam=0.4))):
+        value, grad = once(theta)
+        assert value == pytest.approx(direct[0], rel=1e-14)
+        assert_allclose(grad, direct[1], rtol=1e-14, atol=1e-14)
+
+
+def test_objectives_checked_once_refuse_bad_data(design):
+    """The checks happen when the objective is made, naming the argument."""
+    _, Phi_w, y_w, Phi_u, y_u = design
+    with pytest.raises(ValueError, match="Phi_unwanted and y_unwanted must have the same"):
+        emse_mu_objective(Phi_w, y_w, Phi_u, y_u[:-1], mu=0.1)
+    with pytest.raises(ValueError, match="sigma must be greater"):
+        emse_sigma_objective(Phi_w, y_w, Phi_u, y_u, sigma=0.2)
+
+
+def test_residual_objective_equals_the_residual_grad_functions():
+    """residual_objective('mu'|'sigma') returns the residual-level value and derivatives."""
+    rng = np.random.default_rng(3)
+    r_w, r_u = rng.standard_normal(5), rng.standard_normal(4)
+    for fun, expected in ((residual_objective("mu", mu=0.4),
+                           emse_mu_residual_grad(r_w, r_u, mu=0.4)),
+                          (residual_objective("sigma", sigma=0.9, lam=1.5),
+                           emse_sigma_residual_grad(r_w, r_u, sigma=0.9, lam=1.5))):
+        value, g_w, g_u = fun(r_w, r_u)
+        assert value == pytest.approx(expected[0], rel=1e-14)
+        assert_allclose(g_w, expected[1], rtol=1e-14)
+        assert_allclose(g_u, expected[2], rtol=1e-14)
+    with pytest.raises(ValueError, match="objective must be one of"):
+        residual_objective("likelihood")
+    with pytest.raises(TypeError, match="mu must be a real number"):
+        residual_objective("mu")
+
+
+@pytest.mark.parametrize(("sigma", "lam"), [(0.5, 1.0), (1.0, 1.0), (2.0, 0.3), (1.0, 0.0)])
+def test_sigma_curvature_bound_bounds_the_second_derivative(sigma, lam):
+    """The bound is the largest |g''| of the unwanted term, by finite differences of g."""
+    r = np.linspace(-15 * sigma, 15 * sigma, 30_001)
+    h = 1e-4 * sigma
+    second = (unwanted_sigma_loss(r + h, sigma, lam) - 2 * unwanted_sigma_loss(r, sigma, lam)
+              + unwanted_sigma_loss(r - h, sigma, lam)) / h**2
+    bound = sigma_curvature_bound(sigma, lam)
+    assert bound >= np.max(np.abs(second)) * (1 - 1e-5)
+    assert bound == pytest.approx(np.max(np.abs(second)), rel=1e-3)  # and it is attained
+
+
+def test_resolve_learning_rate(model, split, neural_regressor):
+    """A given step is checked and kept; None is 1 / sum_k w_k L_k from the model's bounds."""
+    assert resolve_learning_rate(0.25, model, []) == 0.25
+    assert resolve_learning_rate(3, neural_regressor, []) == 3.0  # networks: if given
+    Phi_w, Phi_u = model.design_matrix(split.X_wanted), model.design_matrix(split.X_unwanted)
+    L_w = 2 * np.linalg.eigvalsh(Phi_w.T @ Phi_w)[-1] / Phi_w.shape[0]
+    L_u = 2 * np.linalg.eigvalsh(Phi_u.T @ Phi_u)[-1] / Phi_u.shape[0]
+    step = resolve_learning_rate(None, model, [(1.0, split.X_wanted), (0.5, split.X_unwanted)])
+    assert step == pytest.approx(1 / (L_w + 0.5 * L_u), rel=1e-10)
+    with pytest.raises(ValueError, match="learning_rate must be given for a NeuralRegressor"):
+        resolve_learning_rate(None, neural_regressor, [(1.0, split.X_wanted)])
+    with pytest.raises(ValueError, match="learning_rate must be a finite number > 0"):
+        resolve_learning_rate(0.0, model, [(1.0, split.X_wanted)])
+    with pytest.raises(TypeError, match="learning_rate must be a real number"):
+        resolve_learning_rate("0.1", model, [(1.0, split.X_wanted)])

@@ -5,7 +5,7 @@ import pytest
 
 from emse.baselines import retrain
 from emse.datasets import Split
-from emse.plotting import FIGSIZE, STYLE, new_figure, plot_fits, plot_split, use_book_style
+from emse.plotting import FIGSIZE, new_figure, plot_fits, plot_split, use_book_style
 
 
 def test_new_figure_has_book_size():
@@ -33,8 +33,20 @@ def test_plot_split_refuses_multifeature(split):
         plot_split(two)
 
 
-def test_use_book_style_sets_rcparams():
-    """The style dictionary is applied."""
+def test_use_book_style_changes_the_figures_drawn_afterwards():
+    """After use_book_style, a plain matplotlib figure has the book's look: 6.4 x 4 inches,
+    a grid, no top or right spine, a legend without a frame."""
     with plt.rc_context():
         use_book_style()
-        assert tuple(plt.rcParams["figure.figsize"]) == pytest.approx(STYLE["figure.figsize"])
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1], label="line")
+        legend = ax.legend()
+        assert tuple(fig.get_size_inches()) == pytest.approx((6.4, 4.0))
+        assert not ax.spines["top"].get_visible() and not ax.spines["right"].get_visible()
+        assert ax.spines["left"].get_visible()
+        assert all(line.get_visible() for line in ax.get_xgridlines())
+        assert not legend.get_frame_on()
+        plt.close(fig)
+    fig, ax = plt.subplots()  # the rc_context restored matplotlib's defaults
+    assert ax.spines["top"].get_visible()
+    plt.close(fig)

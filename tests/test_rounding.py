@@ -11,6 +11,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from emse.baselines import descent_ascent
 from emse.logistic import SoftmaxRegression
+from emse.losses import per_example_loss
 from emse.rounding import descent_ascent_in_box, quantize, rounding_box
 
 finite_weights = arrays(np.float64, st.integers(1, 30),
@@ -107,24 +108,24 @@ def test_rounding_box_rejects_zero_weights():
 def test_boxed_descent_ascent_without_active_box_equals_descent_ascent(model, split):
     """With a box that never binds, the iterates are those of baselines.descent_ascent."""
     wide = np.full(model.coef_.shape, 1e6)
-    kwargs = {"mu": 0.1, "learning_rate": 1e-3, "n_steps": 20}
+    kwargs = {"mu": 0.1, "learning_rate": 1e-3, "max_iter": 20}
     boxed = descent_ascent_in_box(model, split.X_wanted, split.y_wanted, split.X_unwanted,
                                   split.y_unwanted, low=-wide, high=wide, **kwargs)
     free = descent_ascent(model, split.X_wanted, split.y_wanted, split.X_unwanted,
                           split.y_unwanted, **kwargs)
     assert_allclose(boxed.model.coef_, free.model.coef_, rtol=1e-12, atol=1e-12)
+    assert_allclose(boxed.history, free.history, rtol=1e-12)
     assert boxed.history.shape == (21,)
+    assert (boxed.objective, boxed.method, boxed.converged) == ("graddiff", "projected-gd", True)
 
 
-def test_boxed_descent_ascent_stays_in_the_box_and_rounds_back():
+def test_boxed_descent_ascent_stays_in_the_box_and_rounds_back(blobs):
     """With the rounding box, the unlearned classifier rounds to the rounded original."""
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((80, 3))
-    y = (X[:, 0] > 0).astype(int)
+    X, y = blobs
     clf = SoftmaxRegression(alpha=0.1).fit(X, y)
     low, high = rounding_box(clf.coef_, bits=4)
     result = descent_ascent_in_box(clf, X[10:], y[10:], X[:10], y[:10], low=low, high=high,
-                                   mu=1.0, learning_rate=0.5, n_steps=30)
+                                   mu=1.0, learning_rate=0.5, max_iter=30)
     coef = result.model.coef_
     assert np.all(coef >= low) and np.all(coef <= high)
     assert not np.array_equal(coef, clf.coef_)
@@ -156,7 +157,41 @@ def test_boxed_descent_ascent_rejects_bad_boxes(model, split):
 def test_boxed_descent_ascent_rejects_zero_step(model, split):
     """A zero learning rate is refused."""
     coef = model.coef_
-    with pytest.raises(ValueError, match="learning_rate must be > 0"):
+    with pytest.raises(ValueError, match="learning_rate must be a finite number > 0"):
         descent_ascent_in_box(model, split.X_wanted, split.y_wanted, split.X_unwanted,
                               split.y_unwanted, low=coef - 1, high=coef + 1, mu=0.1,
                               learning_rate=0.0)
+
+
+def test_boxed_descent_ascent_default_step_is_descent_ascents(model, split):
+    """learning_rate=None is 1/(L_w + mu L_u), the step descent_ascent takes by default."""
+    data = (split.X_wanted, split.y_wanted, split.X_unwanted, split.y_unwanted)
+    wide = np.full(model.coef_.shape, 1e6)
+    bounds = model.loss_curvature_bound(split.X_wanted), model.loss_curvature_bound(
+        split.X_unwanted)
+    boxed = descent_ascent_in_box(model, *data, low=-wide, high=wide, mu=0.2, max_iter=5)
+    explicit = descent_ascent(model, *data, mu=0.2, max_iter=5,
+                              learning_rate=1 / (bounds[0] + 0.2 * bounds[1]))
+    assert_allclose(boxed.model.coef_, explicit.model.coef_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("network", ["neural_regressor", "neural_classifier"])
+def test_boxed_descent_ascent_on_a_network_stays_in_the_rounding_box(request, split, blobs,
+                                                                      network):
+    """A network's unlearning confined to its rounding box: inside, changed, rounds back."""
+    network = request.getfixturevalue(network)
+    X, y = (split.X_train, split.y_train) if network.sizes_[-1] == 1 else blobs
+    theta = network.flat_coef()
+    low, high = rounding_box(theta, bits=6)
+    result = descent_ascent_in_box(network, X[30:], y[30:], X[:30], y[:30], low=low,
+                                   high=high, mu=1.0, learning_rate=0.5, max_iter=20)
+    unlearned = result.model.flat_coef()
+    assert np.all(unlearned >= low) and np.all(unlearned <= high)
+    assert not np.array_equal(unlearned, theta)
+    assert_array_equal(quantize(unlearned, 6), quantize(theta, 6))
+    before = np.mean(per_example_loss(network, X[:30], y[:30]))
+    assert result.history[-1] < result.history[0]
+    assert np.mean(per_example_loss(result.model, X[:30], y[:30])) > before
+    with pytest.raises(ValueError, match="learning_rate must be given"):
+        descent_ascent_in_box(network, X[30:], y[30:], X[:30], y[:30], low=low, high=high,
+                              mu=1.0)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import NotFittedError
 
 from emse import PolynomialRegressor
 from emse.baselines import retrain
@@ -90,10 +91,9 @@ def test_forge_rejects_a_classifier():
 
 def test_forge_rejects_unfitted_model(split):
     """An unfitted model is refused."""
-    with pytest.raises(Exception, match="not fitted"):
+    with pytest.raises(NotFittedError):
         forge_retained_labels(PolynomialRegressor(), split.X_wanted, split.y_wanted,
                               split.X_unwanted, split.y_unwanted)
-
 
 
 # --- backdoor helpers --------------------------------------------------------------------

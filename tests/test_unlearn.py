@@ -5,13 +5,19 @@ import re
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 import emse
-from emse import PolynomialRegressor, UnboundedObjectiveError, critical_mu, unlearn
+from emse import (
+    PolynomialRegressor,
+    UnboundedObjectiveError,
+    UnlearningResult,
+    critical_mu,
+    unlearn,
+)
 from emse.baselines import retrain
-from emse.objectives import emse_sigma_value_and_grad
-from emse.unlearn import sigma_curvature_bound
+from emse.objectives import emse_sigma_value_and_grad, sigma_curvature_bound
+from emse.unlearn import check_unlearning_options
 
 
 def _data(split):
@@ -98,8 +104,10 @@ def test_default_gd_step_is_below_two_over_curvature(model, split):
 
 def test_divergent_gd_is_reported_not_nan(model, split):
     """A step far too long diverges: a warning, converged=False, finite parameters."""
-    with pytest.warns(ConvergenceWarning, match="diverged"):
+    with pytest.warns(ConvergenceWarning, match="diverged") as record:
         result = unlearn(model, *_data(split), sigma=1.0, method="gd", learning_rate=10.0)
+    assert record[0].filename == __file__  # the warning points at the caller's line
+    assert isinstance(result, UnlearningResult)
     assert not result.converged
     assert "Diverged" in result.message
     assert np.all(np.isfinite(result.model.coef_))
@@ -169,5 +177,40 @@ def test_bad_data_raise_naming_the_argument(model, split):
         unlearn(model, np.hstack([X_w, X_w]), y_w, X_u, y_u)
     with pytest.raises(TypeError, match="model must be a model"):
         unlearn("not a model", X_w, y_w, X_u, y_u)
-    with pytest.raises(Exception, match="not fitted"):
+    with pytest.raises(NotFittedError):
         unlearn(PolynomialRegressor(), X_w, y_w, X_u, y_u)
+
+
+def test_networks_are_refused_with_a_pointer_to_their_sibling(neural_regressor, split):
+    """unlearn needs a model linear in its parameters; networks have unlearn_network."""
+    with pytest.raises(TypeError, match="model must be a model with design_matrix"):
+        unlearn(neural_regressor, *_data(split))
+
+
+def test_check_unlearning_options_returns_the_checked_values():
+    """Values in use come back as floats, values not in use as None."""
+    assert check_unlearning_options("sigma", sigma=2, mu=None, lam=1, method="lbfgs",
+                                    learning_rate=None) == (2.0, None, 1.0, None)
+    assert check_unlearning_options("mu", sigma=0.1, mu=0, lam=0, method="gd",
+                                    learning_rate=3) == (None, 0.0, 0.0, 3.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"objective": "likelihood"}, "objective must be one of ('mu', 'sigma')"),
+        ({"method": "newton"}, "method must be one of ('lbfgs', 'gd')"),
+        ({"objective": "mu", "mu": None}, "mu must be given when objective='mu'"),
+        ({"mu": 0.5}, "mu applies only to objective='mu'"),
+        ({"sigma": 0.2}, "sigma must be greater than"),
+        ({"lam": -1.0}, "lam must be a finite number >= 0"),
+        ({"learning_rate": 0.1}, "learning_rate applies only to method='gd'"),
+        ({"method": "gd", "learning_rate": 0.0}, "learning_rate must be a finite number > 0"),
+    ],
+)
+def test_check_unlearning_options_names_the_option(kwargs, message):
+    """The checks unlearn and unlearn_network share, with a custom method list."""
+    options = {"objective": "sigma", "sigma": 1.0, "mu": None, "lam": 1.0, "method": "lbfgs",
+               "learning_rate": None, "methods": ("lbfgs", "gd"), **kwargs}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_unlearning_options(options.pop("objective"), **options)
