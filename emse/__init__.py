@@ -7,15 +7,16 @@ The main entry points are re-exported here::
     result = emse.unlearn(model, X_wanted, y_wanted, X_unwanted, y_unwanted, sigma=1.0)
 
 Submodules: ``models``, ``logistic``, ``neural``, ``neural_unlearn``, ``objectives``, ``losses``,
-``unlearn``, ``optim``, ``protocol``, ``metrics``, ``datasets``, ``baselines``, ``sisa``,
-``verify``, ``membership``, ``experiments``, ``safety``, ``rounding``, ``plotting``, ``tables``,
-``widgets``, ``explorers``. Every model follows one protocol (:mod:`emse.protocol`), so every
-method works on every model that offers what it needs.
+``unlearn``, ``optim``, ``protocol``, ``metrics``, ``datasets``, ``draws``, ``baselines``,
+``sisa``, ``verify``, ``membership``, ``experiments``, ``safety``, ``rounding``, ``plotting``,
+``tables``, ``widgets``, ``explorers``. Every model follows one protocol (:mod:`emse.protocol`),
+so every method works on every model that offers what it needs.
 """
 
 from . import (
     baselines,
     datasets,
+    draws,
     experiments,
     explorers,
     logistic,
@@ -48,6 +49,7 @@ __all__ = [
     "baselines",
     "critical_mu",
     "datasets",
+    "draws",
     "experiments",
     "explorers",
     "logistic",

@@ -11,6 +11,8 @@ import html
 from collections.abc import Mapping, Sequence
 from numbers import Real
 
+from .draws import Estimate
+
 __all__ = ["Table"]
 
 
@@ -24,7 +26,8 @@ class Table:
     columns : sequence of str, default=None
         Column order; by default the keys of the rows, in order of first appearance.
     floatfmt : str, default=".3f"
-        Format specification of real numbers (not of ints or bools).
+        Format specification of real numbers (not of ints or bools) and of the mean and
+        half-width of an :class:`emse.draws.Estimate`, shown as ``mean ± half-width``.
     caption : str, default=""
         Shown above the table.
 
@@ -51,6 +54,8 @@ class Table:
     def _cell(self, value) -> str:
         if value is None:
             return ""
+        if isinstance(value, Estimate):  # "mean ± half-width of the 95 % interval"
+            return format(value, self.floatfmt)
         if isinstance(value, Real) and not isinstance(value, (bool, int)):
             return format(float(value), self.floatfmt)
         return str(value)
@@ -88,7 +93,8 @@ class Table:
 
 def _is_number(text: str) -> bool:
     try:
-        float(text)
+        for part in text.split(" ± "):
+            float(part)
     except ValueError:
         return False
     return True
