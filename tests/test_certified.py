@@ -38,7 +38,7 @@ def test_noise_scale_factor_is_guos_constant():
 def test_fit_minimises_the_perturbed_objective(model, data):
     X, y = data
     theta = model.flat_coef()
-    value, grad = model.objective_value_and_grad(theta, X, y)
+    _, grad = model.objective_value_and_grad(theta, X, y)
     numeric = approx_fprime(theta, lambda t: model.objective_value_and_grad(t, X, y)[0], 1e-7)
     np.testing.assert_allclose(grad, numeric, atol=1e-4)
     assert np.max(np.abs(grad)) < 1e-5
