@@ -3,7 +3,12 @@ r"""Membership inference: can an attacker tell the forget set from data the mode
 * :func:`loss_threshold_attack` (Yeom et al. 2018): a lower loss means "member";
 * :func:`lira_attack`, a likelihood-ratio attack with shadow models in the manner of LiRA
   (Carlini et al. 2022), from per-example Gaussian fits of a membership statistic under shadow
-  models trained with and without each candidate.
+  models trained with and without each candidate;
+* :func:`ulira_attack`, its unlearning-aware form U-LiRA (Hayes et al. 2025): the shadow models
+  that trained on a candidate are then *unlearned* by the method under test, so that the attack
+  compares "trained on it, then unlearned" with "never trained on it", which is the question an
+  audit of unlearning asks. Plain LiRA compares with "trained on it", and an approximate method
+  that lands anywhere else passes it without having forgotten.
 
 Both report the area under the ROC curve and the true-positive rate at a low false-positive
 rate (:class:`AttackResult`). An unlearned model should look like the oracle, not like a model
@@ -40,6 +45,7 @@ __all__ = [
     "lira_scores",
     "loss_threshold_attack",
     "membership_statistic",
+    "ulira_attack",
 ]
 
 
@@ -185,7 +191,8 @@ class ShadowModels:
 
 
 def fit_shadow_models(make_model: Callable, X_fixed, y_fixed, X_candidates, y_candidates, *,
-                      n_shadows: int = 16, random_state: int | None = 0) -> ShadowModels:
+                      n_shadows: int = 16, random_state: int | None = 0,
+                      unlearn: Callable | None = None) -> ShadowModels:
     """Train shadow models with and without each candidate example.
 
     Shadow model ``s`` is ``make_model(X, y)`` trained on the fixed data plus a subset of the
@@ -193,8 +200,8 @@ def fit_shadow_models(make_model: Callable, X_fixed, y_fixed, X_candidates, y_ca
     models, chosen at random. With the retained data as the fixed data, an IN shadow model is
     what the trained model would look like and an OUT shadow model what the oracle would look
     like, example by example: a strong attacker, who knows the retained data and the training
-    algorithm. (The unlearning version of LiRA, U-LiRA of Hayes et al. 2025, also passes the IN
-    shadow models through the unlearning method under test; this function does not.)
+    algorithm. With ``unlearn``, every shadow model then unlearns its IN candidates, as U-LiRA
+    (Hayes et al. 2025) asks: IN then means "trained on the candidate and unlearned it".
 
     Parameters
     ----------
@@ -208,12 +215,18 @@ def fit_shadow_models(make_model: Callable, X_fixed, y_fixed, X_candidates, y_ca
         Number of shadow models, an even number ``>= 2``.
     random_state : int, default=0
         Seed of the subsets.
+    unlearn : callable, default=None
+        ``unlearn(model, X_fixed, y_fixed, X_in, y_in) -> model``, the unlearning method under
+        test, applied to every shadow model with its IN candidates as the data to forget.
 
     Returns
     -------
     shadows : ShadowModels
     """
     n_shadows = check_positive_int(n_shadows, "n_shadows")
+    if unlearn is not None and not callable(unlearn):
+        raise TypeError(f"unlearn must be a callable (model, X_fixed, y_fixed, X_in, y_in) -> "
+                        f"model, or None; got {type(unlearn).__name__}.")
     if n_shadows % 2:
         raise ValueError(f"n_shadows must be even, so that every candidate is in exactly half "
                          f"of the shadow models; got {n_shadows}.")
@@ -230,9 +243,12 @@ def fit_shadow_models(make_model: Callable, X_fixed, y_fixed, X_candidates, y_ca
     in_mask = np.column_stack([rng.permutation(half) for _ in range(X_c.shape[0])])
     statistics = np.empty(in_mask.shape)
     for s in range(n_shadows):
-        X = np.vstack([X_f, X_c[in_mask[s]]]) if X_f.shape[0] else X_c[in_mask[s]]
-        y = np.concatenate([y_f, y_c[in_mask[s]]])
-        statistics[s] = membership_statistic(make_model(X, y), X_c, y_c)
+        X_in, y_in = X_c[in_mask[s]], y_c[in_mask[s]]
+        X = np.vstack([X_f, X_in]) if X_f.shape[0] else X_in
+        shadow = make_model(X, np.concatenate([y_f, y_in]))
+        if unlearn is not None:
+            shadow = unlearn(shadow, X_f, y_f, X_in, y_in)
+        statistics[s] = membership_statistic(shadow, X_c, y_c)
     return ShadowModels(statistics, in_mask)
 
 
@@ -304,3 +320,52 @@ def lira_attack(model, shadows: ShadowModels, X_candidates, y_candidates, is_mem
                          f"got dtype {is_member.dtype} and shape {is_member.shape}.")
     scores = lira_scores(model, shadows, X_candidates, y_candidates)
     return attack_metrics(scores[is_member], scores[~is_member], fpr=fpr)
+
+
+def ulira_attack(model, unlearn: Callable, make_model: Callable, X_wanted, y_wanted,
+                 X_candidates, y_candidates, is_member, *, n_shadows: int = 16,
+                 random_state: int | None = 0, fpr: float = 0.01) -> AttackResult:
+    r"""U-LiRA (Hayes et al. 2025): the likelihood-ratio attack against an unlearning method.
+
+    Shadow models are trained on the wanted data and half of the candidates, as for
+    :func:`lira_attack`, and every one of them then unlearns its half with ``unlearn``, the
+    method under test. For each candidate, the statistic of :func:`membership_statistic` under
+    the shadows that trained on it and unlearned it, and under those that never saw it, are fitted
+    by two Gaussians, and the unlearned ``model`` is scored by their likelihood ratio
+    (:func:`lira_scores`). An exact method makes the two Gaussians the same, and the attack is at
+    chance; a method that leaves a trace of what it unlearned, even one that moves the model away
+    from "trained on it", is caught.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        The model under attack: trained on the wanted data and the members, then unlearned.
+    unlearn : callable
+        ``unlearn(model, X_wanted, y_wanted, X_unwanted, y_unwanted) -> model``: the same
+        method, with the same settings, as made ``model``.
+    make_model : callable
+        ``make_model(X, y) -> fitted estimator``, the training algorithm.
+    X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,)
+        The wanted data, in every shadow's training set.
+    X_candidates, y_candidates : array-like of shape (m, n_features), (m,)
+        The candidates: the unlearned members and non-members from the same distribution.
+    is_member : array-like of bool, shape (m,)
+        Which candidates ``model`` trained on and unlearned.
+    n_shadows : int, default=16
+        Number of shadow models, even.
+    random_state : int, default=0
+        Seed of the shadow training sets.
+    fpr : float, default=0.01
+        False-positive level of the reported true-positive rate.
+
+    Returns
+    -------
+    result : AttackResult
+        Higher scores mean "trained on it and unlearned it".
+    """
+    if not callable(unlearn):
+        raise TypeError(f"unlearn must be a callable (model, X_wanted, y_wanted, X_unwanted, "
+                        f"y_unwanted) -> model; got {type(unlearn).__name__}.")
+    shadows = fit_shadow_models(make_model, X_wanted, y_wanted, X_candidates, y_candidates,
+                                n_shadows=n_shadows, random_state=random_state, unlearn=unlearn)
+    return lira_attack(model, shadows, X_candidates, y_candidates, is_member, fpr=fpr)

@@ -15,6 +15,7 @@ from emse.membership import (
     lira_scores,
     loss_threshold_attack,
     membership_statistic,
+    ulira_attack,
 )
 from emse.sisa import SISA
 
@@ -102,6 +103,54 @@ def test_lira_scores_by_hand(random_labels):
     # The shadow statistics are those of models refitted on the recorded subsets.
     refit = make(np.vstack([X_in, X_c[mask[1]]]), np.r_[y_in, y_c[mask[1]]])
     assert_allclose(stat[1], membership_statistic(refit, X_c, y_c), rtol=1e-8)
+
+
+def test_ulira_with_exact_unlearning_is_at_chance(random_labels):
+    """Retraining as the method: every unlearned shadow is the same model, so no candidate's
+    statistic can tell "trained and unlearned" from "never trained"."""
+    X_in, y_in, X_out, y_out, X_w, y_w = random_labels
+    make = lambda X, y: SoftmaxRegression(alpha=1.0).fit(X, y)  # noqa: E731
+    retrain = lambda model, X_w, y_w, X_u, y_u: make(X_w, y_w)  # noqa: E731
+    X_c, y_c = np.vstack([X_in, X_out]), np.r_[y_in, y_out]
+    member = np.r_[np.ones(100, bool), np.zeros(100, bool)]
+    unlearned = make(X_w, y_w)  # trained on X_w and the members, then retrained without them
+    result = ulira_attack(unlearned, retrain, make, X_w, y_w, X_c, y_c, member, n_shadows=4)
+    assert result.auc == 0.5
+
+
+def test_ulira_without_unlearning_is_lira(random_labels):
+    """A method that does nothing leaves the IN shadows as they were: U-LiRA is then LiRA."""
+    X_in, y_in, X_out, y_out, X_w, y_w = random_labels
+    make = lambda X, y: SoftmaxRegression(alpha=1.0).fit(X, y)  # noqa: E731
+    X_c, y_c = np.vstack([X_in, X_out]), np.r_[y_in, y_out]
+    member = np.r_[np.ones(100, bool), np.zeros(100, bool)]
+    target = make(np.vstack([X_w, X_in]), np.r_[y_w, y_in])
+    shadows = fit_shadow_models(make, X_w, y_w, X_c, y_c, n_shadows=4, random_state=2)
+    lira = lira_attack(target, shadows, X_c, y_c, member)
+    ulira = ulira_attack(target, lambda model, *data: model, make, X_w, y_w, X_c, y_c, member,
+                         n_shadows=4, random_state=2)
+    assert_allclose(ulira.member_scores, lira.member_scores)
+    assert ulira.auc == lira.auc > 0.9
+
+
+def test_ulira_passes_the_shadows_through_the_method(split):
+    """Each shadow's IN candidates are what the method is asked to forget."""
+    seen = []
+
+    def record(model, X_w, y_w, X_u, y_u):
+        seen.append((X_w.shape[0], X_u.shape[0]))
+        return model
+
+    make = lambda X, y: PolynomialRegressor(degree=2).fit(X, y)  # noqa: E731
+    X_c, y_c = split.X_test[:10], split.y_test[:10]
+    ulira_attack(make(split.X_wanted, split.y_wanted), record, make, split.X_wanted,
+                 split.y_wanted, X_c, y_c, np.arange(10) < 5, n_shadows=4)
+    # every candidate is in half of the shadows: 4 shadows x 10 candidates / 2 unlearned in all
+    assert [n_w for n_w, _ in seen] == [split.X_wanted.shape[0]] * 4
+    assert sum(n_u for _, n_u in seen) == 20
+    with pytest.raises(TypeError, match="unlearn"):
+        ulira_attack(None, 3, make, split.X_wanted, split.y_wanted, X_c, y_c,
+                     np.arange(10) < 5)
 
 
 def test_lira_with_identical_shadow_models_stays_finite(split):
