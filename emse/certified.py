@@ -28,7 +28,8 @@ by the data-dependent bound of Guo et al. (2020, Corollary 1),
     \lVert H_k^{-1}\Delta_k\rVert_2\, \lVert X' H_k^{-1}\Delta_k\rVert_2 ,
 
 with :math:`H_k^{-1}\Delta_k = w^-_k - w^\star_k` the Newton step, :math:`X'` the retained inputs
-and :math:`\gamma = 1/4` a Lipschitz constant of :math:`\ell''`. The bounds of successive
+and :math:`\gamma = 1/4` a Lipschitz constant of :math:`\ell''` (we use the norm of the inputs
+at the last training for :math:`\lVert X'\rVert_2`, which it bounds). The bounds of successive
 deletions add up; when the sum would exceed the budget :math:`\varepsilon'` the model retrains from
 scratch on the retained data with fresh noise, and the budget starts again.
 
@@ -153,6 +154,9 @@ class CertifiedClassifier(ClassifierMixin, BaseEstimator):
         The training data still held (the model keeps it, to retrain when the budget runs out).
     n_iter_ : int
         L-BFGS iterations of the last training.
+    data_norm_ : float
+        The spectral norm of the (scaled) inputs at the last training, which bounds that of
+        the retained inputs after any deletion.
     n_samples_fit_, n_features_in_ : int
 
     Examples
@@ -242,6 +246,7 @@ class CertifiedClassifier(ClassifierMixin, BaseEstimator):
         self.hessian_ = self._class_hessians(res.x, X)
         self.n_samples_fit_ = X.shape[0]
         self.n_iter_ = int(res.nit)
+        self.data_norm_ = float(np.linalg.norm(X, 2))
         self.n_trainings_ += 1
         residual = self._objective(res.x, X, signs)[1].reshape(n_classes, -1)
         self.residual_bound_ = np.linalg.norm(residual, axis=1)
@@ -371,7 +376,8 @@ class CertifiedClassifier(ClassifierMixin, BaseEstimator):
         new.n_deleted_ = self.n_deleted_ + indices.size
         step = (new.flat_coef() - self.flat_coef()).reshape(self._n_models(), -1)
         X_kept = new.X_ / self.scale_
-        bound = GAMMA * np.linalg.norm(X_kept, 2) * np.linalg.norm(step, axis=1) * np.linalg.norm(
+        # ||X'||_2 <= ||X||_2 of the data at the last training: deleting rows cannot raise it
+        bound = GAMMA * self.data_norm_ * np.linalg.norm(step, axis=1) * np.linalg.norm(
             X_kept @ step.T, axis=0)
         new.residual_bound_ = self.residual_bound_ + bound
         if np.max(new.residual_bound_) > new.budget_:
