@@ -17,7 +17,7 @@ that never saw anything: chapter 5 reads these numbers next to the oracle's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -192,7 +192,8 @@ class ShadowModels:
 
 def fit_shadow_models(make_model: Callable, X_fixed, y_fixed, X_candidates, y_candidates, *,
                       n_shadows: int = 16, random_state: int | None = 0,
-                      unlearn: Callable | None = None) -> ShadowModels:
+                      unlearn: Callable | Mapping[str, Callable] | None = None
+                      ) -> ShadowModels | dict[str, ShadowModels]:
     """Train shadow models with and without each candidate example.
 
     Shadow model ``s`` is ``make_model(X, y)`` trained on the fixed data plus a subset of the
@@ -215,18 +216,22 @@ def fit_shadow_models(make_model: Callable, X_fixed, y_fixed, X_candidates, y_ca
         Number of shadow models, an even number ``>= 2``.
     random_state : int, default=0
         Seed of the subsets.
-    unlearn : callable, default=None
+    unlearn : callable or dict of str to callable, default=None
         ``unlearn(model, X_fixed, y_fixed, X_in, y_in) -> model``, the unlearning method under
-        test, applied to every shadow model with its IN candidates as the data to forget.
+        test, applied to every shadow model with its IN candidates as the data to forget. A
+        dict of several methods trains every shadow model once and passes it through each.
 
     Returns
     -------
-    shadows : ShadowModels
+    shadows : ShadowModels, or dict of str to ShadowModels
+        One per method when ``unlearn`` is a dict, with the same IN subsets.
     """
     n_shadows = check_positive_int(n_shadows, "n_shadows")
-    if unlearn is not None and not callable(unlearn):
-        raise TypeError(f"unlearn must be a callable (model, X_fixed, y_fixed, X_in, y_in) -> "
-                        f"model, or None; got {type(unlearn).__name__}.")
+    methods = unlearn if isinstance(unlearn, Mapping) else {None: unlearn}
+    for method in methods.values():
+        if method is not None and not callable(method):
+            raise TypeError(f"unlearn must be a callable (model, X_fixed, y_fixed, X_in, y_in) "
+                            f"-> model, a dict of them, or None; got {type(method).__name__}.")
     if n_shadows % 2:
         raise ValueError(f"n_shadows must be even, so that every candidate is in exactly half "
                          f"of the shadow models; got {n_shadows}.")
@@ -241,15 +246,16 @@ def fit_shadow_models(make_model: Callable, X_fixed, y_fixed, X_candidates, y_ca
     rng = np.random.default_rng(random_state)
     half = np.arange(n_shadows) < n_shadows // 2
     in_mask = np.column_stack([rng.permutation(half) for _ in range(X_c.shape[0])])
-    statistics = np.empty(in_mask.shape)
+    statistics = {name: np.empty(in_mask.shape) for name in methods}
     for s in range(n_shadows):
         X_in, y_in = X_c[in_mask[s]], y_c[in_mask[s]]
         X = np.vstack([X_f, X_in]) if X_f.shape[0] else X_in
         shadow = make_model(X, np.concatenate([y_f, y_in]))
-        if unlearn is not None:
-            shadow = unlearn(shadow, X_f, y_f, X_in, y_in)
-        statistics[s] = membership_statistic(shadow, X_c, y_c)
-    return ShadowModels(statistics, in_mask)
+        for name, method in methods.items():
+            unlearned = shadow if method is None else method(shadow, X_f, y_f, X_in, y_in)
+            statistics[name][s] = membership_statistic(unlearned, X_c, y_c)
+    shadows = {name: ShadowModels(stat, in_mask) for name, stat in statistics.items()}
+    return shadows if isinstance(unlearn, Mapping) else shadows[None]
 
 
 def lira_scores(model, shadows: ShadowModels, X_candidates, y_candidates) -> np.ndarray:

@@ -133,6 +133,28 @@ def test_ulira_without_unlearning_is_lira(random_labels):
     assert ulira.auc == lira.auc > 0.9
 
 
+def test_several_methods_share_the_shadow_trainings(split):
+    """A dict of methods: one training per shadow, each method's statistics as if alone."""
+    fits = []
+
+    def make(X, y):
+        fits.append(X.shape[0])
+        return PolynomialRegressor(degree=2).fit(X, y)
+
+    X_c, y_c = split.X_test[:10], split.y_test[:10]
+    nothing = lambda model, *data: model  # noqa: E731
+    both = fit_shadow_models(make, split.X_wanted, split.y_wanted, X_c, y_c, n_shadows=4,
+                             unlearn={"none": nothing, "retrain": lambda m, X_w, y_w, *_:
+                                      PolynomialRegressor(degree=2).fit(X_w, y_w)})
+    assert len(fits) == 4
+    alone = fit_shadow_models(make, split.X_wanted, split.y_wanted, X_c, y_c, n_shadows=4)
+    assert_allclose(both["none"].statistics, alone.statistics)
+    assert np.array_equal(both["retrain"].in_mask, alone.in_mask)
+    # retraining without the candidates gives every shadow the same statistics
+    stat = both["retrain"].statistics
+    assert_allclose(stat, np.broadcast_to(stat[0], stat.shape))
+
+
 def test_ulira_passes_the_shadows_through_the_method(split):
     """Each shadow's IN candidates are what the method is asked to forget."""
     seen = []
