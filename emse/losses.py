@@ -16,7 +16,6 @@ model on data, through its public prediction methods.
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import log_softmax
 from sklearn.base import is_classifier
 
 from ._validation import check_model_data, encode_labels
@@ -55,11 +54,15 @@ def cross_entropy_and_grad(logits, y_index) -> tuple[np.ndarray, np.ndarray]:
     >>> round(float(loss[0]), 6), delta.tolist()
     (0.693147, [[-0.5, 0.5]])
     """
-    log_p = log_softmax(np.asarray(logits, dtype=np.float64), axis=1)
-    rows = np.arange(log_p.shape[0])
-    delta = np.exp(log_p)
+    shifted = np.asarray(logits, dtype=np.float64)
+    shifted = shifted - shifted.max(axis=1, keepdims=True)  # stable: the largest logit is 0
+    delta = np.exp(shifted)
+    total = delta.sum(axis=1)
+    rows = np.arange(shifted.shape[0])
+    loss = np.log(total) - shifted[rows, y_index]
+    delta /= total[:, None]
     delta[rows, y_index] -= 1.0
-    return -log_p[rows, y_index], delta
+    return loss, delta
 
 
 def per_example_loss(model, X, y) -> np.ndarray:
