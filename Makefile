@@ -1,10 +1,19 @@
-# The book's commands. Every target creates .venv and installs requirements.txt on first use.
+# The book's commands. Every target creates .venv and installs requirements.txt on first use,
+# with $(PYTHON) (python3 unless named: make PYTHON=python3.12 book), which must be at least the
+# requires-python of pyproject.toml (tools/check_python.py refuses an older one).
 #   make book   execute the chapters and build the HTML book into _build/html
 #   make test   lint, unit tests, notebook checks (nbval) and the warning-free book build
 PYTHON ?= python3
+PYTHON_MIN := $(shell sed -n 's/^requires-python = ">=\(.*\)"$$/\1/p' pyproject.toml)
 VENV ?= .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.requirements-installed
+PIP_FLAGS := --disable-pip-version-check -r requirements.txt
+# Jupyter configuration installed into the environment (tools/jupyter/): the kernels' (no
+# unencrypted-TCP warning from every kernel) and JupyterLab's (widget state is not saved).
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+SETUP := $(READY) $(KERNEL_CONFIG)
 SANITIZE := tests/nbval_sanitize.cfg
 CHAPTERS := $(sort $(wildcard book/*.ipynb))
 # The Jupyter Book flags have one definition, JB_FLAGS in tools/book_build.py (shared with the
@@ -40,13 +49,38 @@ help:
 	@echo "make browser   optional: install Debian's chromium for the browser tests (root)"
 	@echo "make book-student  the student edition, without solutions, into _build/student"
 	@echo "make assignments   student notebooks and autograders into _build/assignments"
+	@echo "Needs Python $(PYTHON_MIN) or newer (choose one: make PYTHON=/path/to/python3 ...);"
+	@echo "make book, make test and make assets also need Node.js and npm."
 
+# The first install shows pip's progress (a line per package); an update of an existing
+# environment (requirements.txt or pyproject.toml changed) is quiet. An environment made by an
+# older Python is refused (tools/check_python.py --venv).
 $(READY): requirements.txt pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@if [ -x $(BIN)/python ]; then $(BIN)/python tools/check_python.py --venv && \
+	echo "Updating $(VENV) to the pins of requirements.txt (quiet; only what changed is \
+	downloaded)..." && $(BIN)/python -m pip install --quiet $(PIP_FLAGS); else \
+	command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) was not found. This book \
+	needs Python $(PYTHON_MIN) or newer: install it, or name it with make PYTHON=/path/to/python3" >&2; \
+	exit 1; }; \
+	$(PYTHON) tools/check_python.py && echo "Creating the environment $(VENV) with \
+	$$($(PYTHON) tools/check_python.py --report)" && $(PYTHON) -m venv $(VENV) && \
+	echo "Installing the pinned packages of requirements.txt into $(VENV): first run only, a few \
+	minutes (about 180 packages, 1 GB)..." && $(BIN)/python -m pip install $(PIP_FLAGS); fi
 	@touch $(READY)
+	@echo "$(VENV) is ready."
+
+$(KERNEL_CONFIG): tools/jupyter/ipython_kernel_config.py | $(READY)
+	@mkdir -p $(@D) && cp $< $@
+
+$(LAB_SETTINGS): tools/jupyter/overrides.json | $(READY)
+	@mkdir -p $(@D) && cp $< $@
 
 $(NODE_READY): package.json package-lock.json
+	@command -v $(NPM) >/dev/null 2>&1 || { echo "error: $(NPM) was not found. The book serves \
+	MathJax, RequireJS and the widgets' HTML manager itself (package.json), installed with npm: \
+	install Node.js and npm (Debian: apt-get install npm), or name npm with make NPM=/path/to/npm" >&2; \
+	exit 1; }
+	@echo "Installing the book's browser assets with npm (package-lock.json)..."
 	$(NPM) ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
 $(ASSETS): $(NODE_READY) tools/offline_assets.py
@@ -62,44 +96,52 @@ browser:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -qq --no-install-recommends chromium; fi
 
-book: $(READY) $(ASSETS)
+book: $(SETUP) $(ASSETS)
+	@echo "Building the book into _build/html: every chapter changed since the last build is \
+	executed first ($(words $(CHAPTERS)) chapters, about 3 minutes from scratch on 2 cores)..."
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
 # Course use (book/08-teaching-with-this-book.md). The student edition renders the committed
 # outputs with every solution removed; the assignments are built with otter-grader (offline).
-book-student: $(READY) $(ASSETS)
+book-student: $(SETUP) $(ASSETS)
 	$(BIN)/python tools/student_edition.py --output _build/student
 
-assignments: $(READY)
+assignments: $(SETUP)
 	$(BIN)/python tools/assignments.py build --output _build/assignments
 
 test: lint unit notebooks
 
-lint: $(READY)
+lint: $(SETUP)
 	$(BIN)/ruff check .
 
 # Unit tests, doctests, the book build test (tests/test_book_build.py) and the browser checks
 # of that build (tests/test_browser.py, screenshots in _build/screenshots/; skipped without an
 # installed Chromium, see `make browser`). The quick loop: pytest -m "not integration".
-unit: $(READY) $(ASSETS)
+unit: $(SETUP) $(ASSETS)
 	$(BIN)/python -m pytest --doctest-modules emse tests
 
 # Strict nbval: every committed output must match a fresh run (volatile text is sanitised).
-notebooks: $(READY)
+notebooks: $(SETUP)
 	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) \
 		--nbval-cell-timeout=300 -p no:cacheprovider $(CHAPTERS)
 
-lab: $(READY)
-	$(BIN)/jupyter lab book/
+# --allow-root where make runs as root (containers): JupyterLab refuses root without it.
+lab: $(SETUP) $(LAB_SETTINGS)
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) book/
 
-execute: $(READY)
+# One chapter: make execute CHAPTERS=book/02-deriving-emse.ipynb. Then tools/notebook_format.py
+# writes each chapter as JupyterLab saves it, so opening and saving it there changes nothing.
+execute: $(SETUP)
+	@echo "Re-executing $(words $(CHAPTERS)) chapter(s) in place, one after the other, each from \
+	a fresh kernel (up to 90 s a chapter)..."
 	MPLBACKEND=module://matplotlib_inline.backend_inline \
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 		--ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $(CHAPTERS)
+	$(BIN)/python tools/notebook_format.py $(CHAPTERS)
 
 # tools/ is on the benchmarks' import path (bench_book.py uses tools/book_build.py).
-bench: $(READY) $(ASSETS)
+bench: $(SETUP) $(ASSETS)
 	PYTHONPATH=tools $(BIN)/python bench/bench_core.py
 	PYTHONPATH=tools $(BIN)/python bench/bench_book.py
 	PYTHONPATH=tools $(BIN)/python bench/bench_removal.py
