@@ -228,6 +228,14 @@ def test_readme_names_npm_beside_every_command_that_needs_it():
         assert "npm" in rows[0].rsplit("|", 2)[1], f"make {target}: npm not named"
 
 
+def test_make_names_a_missing_npm():
+    """Without npm, the assets step says what is missing and why (not "npm: No such file")."""
+    result = _make("-W", "package.json", "assets", "NPM=no-such-npm")
+    assert result.returncode != 0
+    assert "no-such-npm was not found" in result.stderr
+    assert "install Node.js and npm" in result.stderr
+
+
 def test_make_lab_passes_allow_root_for_root_only(tmp_path):
     """JupyterLab refuses to start as root without --allow-root (containers run as root)."""
     commands = {}
