@@ -98,7 +98,7 @@ browser:
 
 book: $(SETUP) $(ASSETS)
 	@echo "Building the book into _build/html: every chapter changed since the last build is \
-	executed first ($(words $(CHAPTERS)) chapters, about 3 minutes from scratch on 2 cores)..."
+	executed first ($(words $(CHAPTERS)) chapters, a few minutes from scratch on 2 cores)..."
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
