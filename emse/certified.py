@@ -129,9 +129,10 @@ class CertifiedClassifier(ClassifierMixin, BaseEstimator):
 
     Attributes
     ----------
-    coef_ : ndarray of shape (n_features, K), or (n_features, 1) for two classes
-        The weights :math:`w_k` as columns (on inputs divided by ``scale_``); two classes need
-        one binary model, class 1 against class 0.
+    coef_ : ndarray of shape (n_features, M)
+        The weights :math:`w_k` as columns (on inputs divided by ``scale_``), one per binary
+        model: :math:`M = K` for :math:`K \ge 3` classes, and :math:`M = 1` for two classes,
+        which need one binary model (class 1 against class 0).
     classes_ : ndarray of shape (K,)
     noise_ : ndarray of shape (n_features, K)
         The perturbation :math:`b_k` of the current training, as columns.

@@ -216,15 +216,17 @@ def fit_shadow_models(make_model: Callable, X_fixed, y_fixed, X_candidates, y_ca
         Number of shadow models, an even number ``>= 2``.
     random_state : int, default=0
         Seed of the subsets.
-    unlearn : callable or dict of str to callable, default=None
+    unlearn : callable or dict, default=None
         ``unlearn(model, X_fixed, y_fixed, X_in, y_in) -> model``, the unlearning method under
         test, applied to every shadow model with its IN candidates as the data to forget. A
-        dict of several methods trains every shadow model once and passes it through each.
+        dict of several methods (names to callables) trains every shadow model once and passes it
+        through each.
 
     Returns
     -------
-    shadows : ShadowModels, or dict of str to ShadowModels
-        One per method when ``unlearn`` is a dict, with the same IN subsets.
+    shadows : ShadowModels or dict
+        One :class:`ShadowModels` per method name when ``unlearn`` is a dict, with the same IN
+        subsets.
     """
     n_shadows = check_positive_int(n_shadows, "n_shadows")
     methods = unlearn if isinstance(unlearn, Mapping) else {None: unlearn}
