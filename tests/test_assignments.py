@@ -484,11 +484,11 @@ def test_student_copy_has_no_instructor_material(built, tmp_path):
     assert handed_out == expected and len(expected) >= 4 * len(STEMS)
     every_text = "\n".join((copy / name).read_text(encoding="utf-8", errors="replace")
                            for name in sorted(files))
-    handed_out_text = _folder_text(copy / "book" / "assignments")
     for stem in STEMS:
         secret, _ = _secret_and_public_text(assignments.SOURCE_DIR / f"{stem}.ipynb")
         hidden = [line for line in secret if line.startswith("test_")]
         assert hidden and not [name for name in hidden if name in every_text]
+        handed_out_text = _folder_text(copy / "book" / "assignments" / stem)
         assert not [line for line in secret if line in handed_out_text]
     with pytest.raises(ValueError, match="new or empty"):
         assignments.student_copy(copy, student_dir=student_dir)
