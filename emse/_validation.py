@@ -18,6 +18,7 @@ __all__ = [
     "check_choice",
     "check_features",
     "check_fitted_model",
+    "check_indices",
     "check_model_data",
     "check_nonempty",
     "check_nonnegative",
@@ -214,3 +215,14 @@ def check_parametric_model(model, name: str = "model") -> None:
             f"{type(model).__name__}, which lacks {', '.join(missing)}."
         )
     check_is_fitted(model, "coef_")
+
+
+def check_indices(indices, n: int, name: str = "indices") -> np.ndarray:
+    """Return ``indices`` as distinct integers in ``[0, n)``, at least one, or raise naming it."""
+    indices = np.asarray(indices)
+    if indices.ndim != 1 or indices.size == 0 or not np.issubdtype(indices.dtype, np.integer):
+        raise ValueError(f"{name} must be a non-empty 1-D array of integers; got {indices!r}.")
+    if np.unique(indices).size != indices.size or indices.min() < 0 or indices.max() >= n:
+        raise ValueError(f"{name} must be distinct integers in [0, {n}); got values from "
+                         f"{indices.min()} to {indices.max()}.")
+    return indices

@@ -61,8 +61,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_model_data, encode_labels
+from ._validation import check_indices, check_model_data, encode_labels
 from .baselines import remove_newton
+from .protocol import ProtocolMixin
 
 __all__ = ["CertifiedClassifier", "noise_scale_factor"]
 
@@ -95,7 +96,7 @@ def noise_scale_factor(delta: float) -> float:
     return float(np.sqrt(2.0 * np.log(1.5 / delta)))
 
 
-class CertifiedClassifier(ClassifierMixin, BaseEstimator):
+class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
     r"""One-vs-rest logistic regression with certified removal of training points.
 
     See the module docstring for the objective, the guarantee and its assumptions.
@@ -359,15 +360,8 @@ class CertifiedClassifier(ClassifierMixin, BaseEstimator):
             a fresh training on the retained data (``n_trainings_`` one higher).
         """
         check_is_fitted(self, "coef_")
-        indices = np.asarray(indices)
-        if indices.ndim != 1 or indices.size == 0 or not np.issubdtype(indices.dtype,
-                                                                       np.integer):
-            raise ValueError(f"indices must be a non-empty 1-D array of integers; got "
-                             f"{indices!r}.")
         n = self.y_.size
-        if np.unique(indices).size != indices.size or indices.min() < 0 or indices.max() >= n:
-            raise ValueError(f"indices must be distinct integers in [0, {n}); got values from "
-                             f"{indices.min()} to {indices.max()}.")
+        indices = check_indices(indices, n)
         keep = np.ones(n, dtype=bool)
         keep[indices] = False
         if np.unique(self.y_[keep]).size < self.classes_.size:
@@ -442,9 +436,6 @@ class CertifiedClassifier(ClassifierMixin, BaseEstimator):
 
         return value_and_grad
 
-    def loss_value_and_grad(self, theta, X, y):
-        """The mean one-vs-rest logistic loss over ``(X, y)`` at ``theta`` and its gradient."""
-        return self.loss_function(X, y)(theta)
 
     def objective_value_and_grad(self, theta, X, y):
         """The perturbed training objective :math:`\\sum_k J_k` on ``(X, y)`` and its gradient."""

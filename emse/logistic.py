@@ -50,6 +50,7 @@ from ._validation import (
     encode_labels,
 )
 from .losses import cross_entropy_and_grad
+from .protocol import ProtocolMixin
 
 __all__ = [
     "SoftmaxRegression",
@@ -183,7 +184,7 @@ def _hessian(theta, Phi, n_classes, alpha):
     return hessian
 
 
-class SoftmaxRegression(ClassifierMixin, BaseEstimator):
+class SoftmaxRegression(ProtocolMixin, ClassifierMixin, BaseEstimator):
     r"""L2-regularised multinomial logistic regression fitted by L-BFGS.
 
     Minimises :math:`\sum_i \ell_i(\Theta) + \frac{\alpha}{2}\lVert\Theta\rVert_F^2` (see the
@@ -335,9 +336,6 @@ class SoftmaxRegression(ClassifierMixin, BaseEstimator):
 
         return value_and_grad
 
-    def loss_value_and_grad(self, theta, X, y):
-        """The mean cross-entropy over ``(X, y)`` at ``theta`` and its gradient (no penalty)."""
-        return self.loss_function(X, y)(theta)
 
     def objective_value_and_grad(self, theta, X, y):
         r"""The training objective :math:`J = \sum_i\ell_i + \frac{\alpha}{2}\lVert\theta\rVert^2`

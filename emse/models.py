@@ -29,6 +29,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import check_model_data, check_nonempty
+from .protocol import ProtocolMixin
 
 __all__ = ["PolynomialRegressor", "graded_powers"]
 
@@ -64,7 +65,7 @@ def graded_powers(n_features: int, degree: int) -> np.ndarray:
     return np.array(rows, dtype=int).reshape(-1, n_features)
 
 
-class PolynomialRegressor(RegressorMixin, BaseEstimator):
+class PolynomialRegressor(ProtocolMixin, RegressorMixin, BaseEstimator):
     r"""Least-squares polynomial regression, stable up to high degree.
 
     Fits :math:`\theta` minimising
@@ -234,9 +235,6 @@ class PolynomialRegressor(RegressorMixin, BaseEstimator):
 
         return value_and_grad
 
-    def loss_value_and_grad(self, theta, X, y):
-        """The mean squared residual over ``(X, y)`` at ``theta`` and its gradient."""
-        return self.loss_function(X, y)(theta)
 
     def objective_value_and_grad(self, theta, X, y):
         r"""The training objective :math:`\lVert y - \Phi\theta\rVert^2 + \alpha\lVert

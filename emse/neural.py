@@ -34,6 +34,7 @@ from ._mlp import forward, initial_parameters, outputs_objective, unpack, weight
 from ._validation import check_model_data, encode_labels
 from .losses import cross_entropy_and_grad
 from .optim import minimize
+from .protocol import ProtocolMixin
 
 __all__ = ["ACTIVATIONS", "NeuralClassifier", "NeuralRegressor", "from_sklearn"]
 
@@ -41,7 +42,7 @@ __all__ = ["ACTIVATIONS", "NeuralClassifier", "NeuralRegressor", "from_sklearn"]
 ACTIVATIONS = ("identity", "logistic", "tanh", "relu")
 
 
-class _Network(BaseEstimator):
+class _Network(ProtocolMixin, BaseEstimator):
     """Shared machinery of the regression and the classification network."""
 
     _parameter_constraints: ClassVar[dict] = {
@@ -123,9 +124,6 @@ class _Network(BaseEstimator):
 
         return value_and_grad
 
-    def loss_value_and_grad(self, theta, X, y):
-        """The mean loss over ``(X, y)`` at parameters ``theta`` and its gradient."""
-        return self.loss_function(X, y)(theta)
 
     def objective_value_and_grad(self, theta, X, y):
         """The training objective of ``fit`` on ``(X, y)`` at ``theta`` and its gradient."""

@@ -52,7 +52,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["CurvedModel", "ParametricModel"]
+__all__ = ["CurvedModel", "ParametricModel", "ProtocolMixin"]
 
 
 @runtime_checkable
@@ -84,3 +84,16 @@ class CurvedModel(ParametricModel, Protocol):
 
     def loss_hessian(self, theta, X, y) -> np.ndarray:
         """The Hessian of the mean loss over ``(X, y)`` at ``theta``."""
+
+
+class ProtocolMixin:
+    """The part of the protocol that every model writes the same way.
+
+    A model class defines ``loss_function(X, y)`` and keeps its fitted parameters in ``coef_``;
+    the mixin adds ``loss_value_and_grad`` (one evaluation of ``loss_function``).
+    """
+
+    def loss_value_and_grad(self, theta, X, y) -> tuple[float, np.ndarray]:
+        """The mean loss over ``(X, y)`` at ``theta`` and its gradient (one evaluation of
+        ``loss_function(X, y)``)."""
+        return self.loss_function(X, y)(theta)

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone, 
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_positive_int, encode_labels
+from ._validation import check_indices, check_positive_int, encode_labels
 
 __all__ = ["SISA"]
 
@@ -146,15 +146,7 @@ class SISA(BaseEstimator):
             shards that were retrained.
         """
         check_is_fitted(self, "estimators_")
-        indices = np.asarray(indices)
-        if indices.ndim != 1 or indices.size == 0 or not np.issubdtype(indices.dtype,
-                                                                       np.integer):
-            raise ValueError(f"indices must be a non-empty 1-D array of integers; got "
-                             f"{indices!r}.")
-        if np.unique(indices).size != indices.size or indices.min() < 0 \
-                or indices.max() >= self.shard_.size:
-            raise ValueError(f"indices must be distinct integers in [0, {self.shard_.size}); "
-                             f"got values from {indices.min()} to {indices.max()}.")
+        indices = check_indices(indices, self.shard_.size)
         keep = np.ones(self.shard_.size, dtype=bool)
         keep[indices] = False
         affected = np.unique(self.shard_[indices])
