@@ -492,3 +492,14 @@ def test_student_copy_has_no_instructor_material(built, tmp_path):
         assert not [line for line in secret if line in handed_out_text]
     with pytest.raises(ValueError, match="new or empty"):
         assignments.student_copy(copy, student_dir=student_dir)
+
+
+@pytest.mark.integration
+def test_ungradable_notebook_scores_zero_with_a_note(built, tmp_path):
+    """A file otter cannot run does not stop a class's grading: zero points and the reason."""
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("not a notebook", encoding="utf-8")
+    item = next(iter(built.values()))
+    grade = assignments.grade_submission(broken, item.autograder)
+    assert grade.total == 0.0 and grade.possible == 7.0 and "JSON" in grade.error
+    assert "could not be graded" in assignments.feedback_text(grade, item.name)
