@@ -476,7 +476,8 @@ def student_copy(destination: Path | str, *, student_dir: Path | str = OUTPUT_DI
 
     The committed files (``git archive HEAD``: no ``.git``, no untracked or ignored files)
     without ``instructor/``, and the built student folders (notebooks and public tests) in
-    ``book/assignments/``. ``destination`` must not exist or be empty.
+    ``book/assignments/``, with a ``ruff.toml`` there that keeps ``make lint`` off them.
+    ``destination`` must not exist or be empty.
     """
     destination, student_dir = Path(destination).resolve(), Path(student_dir).resolve()
     if destination.exists() and any(destination.iterdir()):
@@ -492,8 +493,15 @@ def student_copy(destination: Path | str, *, student_dir: Path | str = OUTPUT_DI
         else:  # pragma: no cover - Python before 3.11.4
             tar.extractall(destination)
     shutil.rmtree(destination / "instructor", ignore_errors=True)
-    shutil.copytree(student_dir, destination / "book" / "assignments",
+    handed_out = destination / "book" / "assignments"
+    shutil.copytree(student_dir, handed_out,
                     ignore=shutil.ignore_patterns(".OTTER_LOG", ".ipynb_checkpoints"))
+    # students' work in progress and otter's generated tests are not the book's code: the
+    # copy's `make lint` (ruff check .) leaves them alone
+    (handed_out / "ruff.toml").write_text(
+        "# The student notebooks and their public tests (tools/assignments.py student-copy):\n"
+        "# work in progress, not linted with the book's code.\n"
+        'extend = "../../pyproject.toml"\nextend-exclude = ["*"]\n', encoding="utf-8")
     return destination
 
 
