@@ -13,6 +13,10 @@ model of the package that offers what it needs.
 * :func:`gradient_ascent` (NegGrad) ascends the loss of the unwanted set; :func:`descent_ascent`
   (NegGrad+ / GradDiff) descends the wanted loss while ascending the unwanted loss. With the
   squared loss and weight μ its objective is EMSE_μ. Both work on networks too.
+* :func:`npo`: Negative Preference Optimization (Zhang et al. 2024), a bounded relative of
+  NegGrad for classifiers: it lowers the probability of each unwanted label relative to the
+  trained model, and each example's push fades once its probability has dropped; optionally with
+  a retain term on the wanted data.
 * :func:`fine_tune`: plain gradient descent on the mean loss of some data, the attack of the
   relearning checks.
 * :class:`~emse.sisa.SISA` (defined in ``emse.sisa``) trains one model per disjoint shard and
@@ -24,13 +28,14 @@ The literature calls the wanted data the *retain set* and the unwanted data the 
 from __future__ import annotations
 
 import numpy as np
-from scipy import linalg
-from sklearn.base import clone
+from scipy import linalg, special
+from sklearn.base import clone, is_classifier
 
 from ._validation import (
     check_model_data,
     check_nonnegative,
     check_parametric_model,
+    check_positive,
     check_positive_int,
 )
 from .objectives import resolve_learning_rate
@@ -44,6 +49,8 @@ __all__ = [
     "fine_tune",
     "gradient_ascent",
     "gradient_residual_norm",
+    "npo",
+    "npo_objective",
     "remove_exact",
     "remove_newton",
     "retrain",
@@ -415,6 +422,183 @@ def descent_ascent_objective(model, X_wanted, y_wanted, X_unwanted, y_unwanted, 
         return value_w - mu * value_u, grad_w - mu * grad_u
 
     return value_and_grad
+
+
+def npo(model, X_unwanted, y_unwanted, *, beta: float = 0.1, X_wanted=None, y_wanted=None,
+        retain_weight: float = 1.0, learning_rate: float | None = None,
+        max_iter: int = 100) -> UnlearningResult:
+    r"""NPO: Negative Preference Optimization (Zhang et al. 2024), with an optional retain term.
+
+    Takes ``max_iter`` gradient steps from the trained parameters :math:`\theta_{\mathrm{ref}}`
+    on
+
+    .. math::
+
+        L_{\mathrm{NPO}}(\theta) = \frac{2}{\beta}\,\frac{1}{n_u}\sum_{i=1}^{n_u}
+            \log\Bigl(1 + r_i(\theta)^\beta\Bigr) + \lambda_r\,L_w(\theta),
+        \qquad r_i(\theta) = \frac{\pi_\theta(y_i\mid x_i)}
+                                   {\pi_{\mathrm{ref}}(y_i\mid x_i)}
+                             = e^{\ell_i^{\mathrm{ref}} - \ell_i(\theta)},
+
+    over the unwanted examples :math:`(x_i, y_i)`, where the reference model is the trained one
+    (its losses :math:`\ell_i^{\mathrm{ref}}` are computed once), :math:`\ell_i = -\log\pi_y`
+    is the per-example loss of the model protocol and :math:`L_w` the mean loss of the wanted
+    data, present only when they are given (the retain-term variant, weight
+    :math:`\lambda_r` = ``retain_weight``). This is the preference loss of DPO with only a
+    dispreferred answer: each term falls as the unwanted label's probability drops below the
+    reference's, and is bounded below by zero, where the loss of gradient ascent is not. Its
+    gradient,
+
+    .. math::
+
+        \nabla L_{\mathrm{NPO}} = -\frac{1}{n_u}\sum_i w_i\nabla\ell_i(\theta)
+            + \lambda_r\nabla L_w, \qquad w_i = \frac{2 r_i^\beta}{1 + r_i^\beta} \in (0, 2),
+
+    is that of NegGrad (:func:`gradient_ascent`) with each example reweighted: at the start
+    every :math:`w_i = 1`, as :math:`\beta\to 0` every :math:`w_i\to 1` (NegGrad again), and an
+    example whose probability has already fallen gets :math:`w_i \approx 2r_i^\beta \to 0`, so
+    it stops pushing. This is why Zhang et al. find that NPO drifts towards collapse
+    exponentially more slowly than gradient ascent. The number of steps is the stopping rule, as
+    for NegGrad.
+
+    Parameters
+    ----------
+    model : SoftmaxRegression, NeuralClassifier or CertifiedClassifier
+        A trained classifier with ``per_example_loss_function`` (:mod:`emse.protocol`); it is
+        also the reference model; not modified. For a
+        :class:`~emse.certified.CertifiedClassifier` the loss is its one-vs-rest logistic loss,
+        so :math:`\pi = e^{-\ell}` is a product of binary probabilities, not a softmax.
+    X_unwanted : array-like of shape (n_u, n_features)
+        Inputs to forget.
+    y_unwanted : array-like of shape (n_u,)
+        Their labels.
+    beta : float, default=0.1
+        The inverse temperature :math:`\beta` of NPO, ``> 0``.
+    X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,), default=None
+        Wanted data for the retain term; both or neither.
+    retain_weight : float, default=1.0
+        Weight :math:`\lambda_r` of the retain term, ``>= 0``; not used without wanted data.
+    learning_rate : float, default=None
+        Step length, ``> 0``. ``None`` takes :math:`1/L` with
+        :math:`L = \max\bigl(2L_u,\ \tfrac{\beta}{2}G_u + \lambda_r L_w\bigr)`, a bound on the
+        absolute eigenvalues of the objective's Hessian for models with convex per-example
+        losses (see Notes); it needs ``loss_curvature_bound`` and ``loss_gradient_bound``, which
+        the linear classifiers have. A network has neither and needs ``learning_rate``.
+    max_iter : int, default=100
+        Number of steps, ``>= 1``.
+
+    Returns
+    -------
+    result : emse.UnlearningResult
+        ``history`` holds :math:`L_{\mathrm{NPO}}` at the start (:math:`\frac{2}{\beta}\log 2`
+        plus the retain term) and after every step; ``objective`` is ``"npo"``, ``method``
+        ``"gd"``; ``converged`` is false only if the run diverged (a ``ConvergenceWarning`` is
+        then issued).
+
+    Raises
+    ------
+    ValueError, TypeError
+        On invalid input, naming the argument; ``TypeError`` for a model that is not a
+        classifier with per-example losses.
+
+    Notes
+    -----
+    With :math:`w_i` as above, the Hessian of the objective is
+
+    .. math::
+
+        -\frac{1}{n_u}\sum_i w_i\nabla^2\ell_i
+        + \frac{\beta}{n_u}\sum_i w_i\bigl(1 - \tfrac{w_i}{2}\bigr)
+          \nabla\ell_i\nabla\ell_i^\top + \lambda_r\nabla^2 L_w .
+
+    When every :math:`\ell_i` is convex (the linear classifiers), the first term lies between
+    :math:`-2L_u I` and 0 because :math:`w_i < 2`, with :math:`L_u` the bound of
+    ``loss_curvature_bound(X_unwanted)``; the second between 0 and :math:`\frac{\beta}{2}G_u I`
+    because :math:`w(1 - w/2) \le 1/2`, with :math:`G_u` the bound of
+    ``loss_gradient_bound(X_unwanted)`` on the gradients' second moment; the third between 0
+    and :math:`\lambda_r L_w I`. The Hessian's eigenvalues therefore lie in
+    :math:`[-2L_u,\ \frac{\beta}{2}G_u + \lambda_r L_w]`. The curvature of the cross-entropy
+    alone does not bound the second term (a confidently wrong prediction has a large gradient
+    and a vanishing Hessian), hence the second bound.
+    """
+    checked = _check_npo(model, X_unwanted, y_unwanted, beta, X_wanted, y_wanted, retain_weight)
+    step = _npo_learning_rate(learning_rate, model, *checked)
+    return _descend(model, _npo_function(model, *checked), step, max_iter, "npo")
+
+
+def npo_objective(model, X_unwanted, y_unwanted, *, beta: float = 0.1, X_wanted=None,
+                  y_wanted=None, retain_weight: float = 1.0):
+    r"""NPO's objective :math:`L_{\mathrm{NPO}}(\theta)` (see :func:`npo`), reference ``model``.
+
+    Parameters
+    ----------
+    model, X_unwanted, y_unwanted, beta, X_wanted, y_wanted, retain_weight
+        As :func:`npo`.
+
+    Returns
+    -------
+    value_and_grad : callable
+        ``value_and_grad(theta) -> (value, grad)`` for flat parameters ``theta``; at
+        ``model.flat_coef()`` the value is :math:`\frac{2}{\beta}\log 2` plus the retain term.
+    """
+    return _npo_function(model, *_check_npo(model, X_unwanted, y_unwanted, beta, X_wanted,
+                                            y_wanted, retain_weight))
+
+
+def _check_npo(model, X_unwanted, y_unwanted, beta, X_wanted, y_wanted, retain_weight):
+    """Validate NPO's arguments: ``(beta, X_u, y_u, X_w, y_w, retain_weight)``, checked; the
+    wanted data are ``None`` (and ``retain_weight`` 0) without a retain term."""
+    check_parametric_model(model)
+    if not is_classifier(model) or not hasattr(model, "per_example_loss_function"):
+        raise TypeError(f"model must be a classifier with per-example losses "
+                        f"(per_example_loss_function of emse.protocol), such as SoftmaxRegression "
+                        f"or NeuralClassifier; got {type(model).__name__}.")
+    beta = check_positive(beta, "beta")
+    retain_weight = check_nonnegative(retain_weight, "retain_weight")
+    if (X_wanted is None) != (y_wanted is None):
+        missing, given = ("X_wanted", "y_wanted") if X_wanted is None else ("y_wanted",
+                                                                            "X_wanted")
+        raise ValueError(f"{missing} must be given with {given} (the retain term needs both); "
+                         f"got None.")
+    X_u, y_u = check_model_data(model, X_unwanted, y_unwanted, "X_unwanted", "y_unwanted")
+    if X_wanted is None:
+        return beta, X_u, y_u, None, None, 0.0
+    X_w, y_w = check_model_data(model, X_wanted, y_wanted, "X_wanted", "y_wanted")
+    return beta, X_u, y_u, X_w, y_w, retain_weight
+
+
+def _npo_function(model, beta, X_u, y_u, X_w, y_w, retain_weight):
+    """NPO's ``value_and_grad`` on checked data, the reference losses computed once."""
+    losses_u = model.per_example_loss_function(X_u, y_u)
+    reference = losses_u(model.flat_coef())[0]  # l_i^ref = -log pi_ref(y_i | x_i)
+    loss_w = None if X_w is None else model.loss_function(X_w, y_w)
+
+    def value_and_grad(theta):
+        losses, vjp = losses_u(theta)
+        s = beta * (reference - losses)  # beta log r_i
+        value = 2.0 / beta * np.mean(np.logaddexp(0.0, s))  # (2/beta) mean log(1 + r_i^beta)
+        grad = -vjp(2.0 * special.expit(s) / reference.size)  # w_i = 2 r^b / (1 + r^b)
+        if loss_w is not None:
+            value_w, grad_w = loss_w(theta)
+            value, grad = value + retain_weight * value_w, grad + retain_weight * grad_w
+        return float(value), grad
+
+    return value_and_grad
+
+
+def _npo_learning_rate(learning_rate, model, beta, X_u, y_u, X_w, y_w, retain_weight) -> float:
+    """The step of :func:`npo`: ``learning_rate``, or 1/L from the bound of its Notes."""
+    if learning_rate is not None:
+        return check_positive(learning_rate, "learning_rate")
+    if not (hasattr(model, "loss_curvature_bound") and hasattr(model, "loss_gradient_bound")):
+        raise ValueError(f"learning_rate must be given for NPO on a {type(model).__name__}: no "
+                         f"bound on its loss's curvature and gradients is known, so there is no "
+                         f"safe default step; got None.")
+    ascent = 2.0 * model.loss_curvature_bound(X_u)  # -(1/n) sum w_i H_i >= -2 L_u
+    descent = 0.5 * beta * model.loss_gradient_bound(X_u)  # beta w (1 - w/2) <= beta / 2
+    if X_w is not None:
+        descent += retain_weight * model.loss_curvature_bound(X_w)
+    return 1.0 / max(ascent, descent)
 
 
 def fine_tune(model, X, y, *, learning_rate: float | None = None,

@@ -63,7 +63,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import check_indices, check_model_data, encode_labels
 from .baselines import remove_newton
-from .protocol import ProtocolMixin
+from .protocol import ProtocolMixin, _check_weights
 
 __all__ = ["CertifiedClassifier", "noise_scale_factor"]
 
@@ -453,6 +453,33 @@ class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         X = validate_data(self, X, dtype=np.float64, reset=False) / self.scale_
         return 0.25 * float(np.linalg.norm(X, 2) ** 2) / X.shape[0]
+
+    def per_example_loss_function(self, X, y):
+        r"""``theta -> (losses, vjp)``: each example's summed one-vs-rest logistic loss
+        :math:`\ell_i = \sum_k \log(1 + e^{-s_{ik} w_k^\top x_i})`, shape (n,), and
+        ``vjp(weights)`` :math:`= \sum_i w_i\nabla\ell_i(\theta)`; the data checked once."""
+        X, signs = self._data(X, y)
+
+        def losses_and_vjp(theta):
+            W = self._theta(theta).reshape(self._n_models(), -1).T  # (p, K)
+            margins = signs * (X @ W)
+            losses = -np.sum(log_expit(margins), axis=1)
+            delta = -signs * expit(-margins)  # d l_i / d(w_k^T x_i), each in (-1, 1)
+
+            def vjp(weights):
+                return (X.T @ (_check_weights(weights, losses.size)[:, None] * delta)).T.ravel()
+
+            return losses, vjp
+
+        return losses_and_vjp
+
+    def loss_gradient_bound(self, X) -> float:
+        r"""A bound on :math:`\lambda_{\max}(\frac1n\sum_i\nabla\ell_i\nabla\ell_i^\top)` over
+        ``X`` for every θ: :math:`K\,\lambda_{\max}(X^\top X/n)` for :math:`K` binary models,
+        because :math:`\nabla\ell_i = c_i\otimes x_i` with every :math:`|c_{ik}| < 1`."""
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, dtype=np.float64, reset=False) / self.scale_
+        return self._n_models() * float(np.linalg.norm(X, 2) ** 2) / X.shape[0]
 
     def training_hessian(self) -> np.ndarray:
         """The Hessian of the training objective at ``coef_`` (block diagonal)."""

@@ -50,7 +50,7 @@ from ._validation import (
     encode_labels,
 )
 from .losses import cross_entropy_and_grad
-from .protocol import ProtocolMixin
+from .protocol import ProtocolMixin, _check_weights
 
 __all__ = [
     "SoftmaxRegression",
@@ -356,6 +356,34 @@ class SoftmaxRegression(ProtocolMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         Phi = check_nonempty(self.design_matrix(X), "X")
         return 0.5 * float(np.linalg.norm(Phi, 2) ** 2) / Phi.shape[0]
+
+    def per_example_loss_function(self, X, y):
+        r"""``theta -> (losses, vjp)``: the cross-entropy of each example of ``(X, y)``, shape
+        (n,), and ``vjp(weights)`` :math:`= \sum_i w_i\nabla\ell_i(\theta)
+        = \mathrm{vec}\bigl(\Phi^\top \mathrm{diag}(w)(\Pi - Y)\bigr)`; the data checked once."""
+        Phi, y_index = self._problem(X, y)
+        n_classes = self.classes_.size
+
+        def losses_and_vjp(theta):
+            theta = self._theta(theta)
+            losses, delta = cross_entropy_and_grad(Phi @ theta.reshape(Phi.shape[1], n_classes),
+                                                   y_index)  # delta = Pi - Y
+
+            def vjp(weights):
+                return (Phi.T @ (_check_weights(weights, losses.size)[:, None] * delta)).ravel()
+
+            return losses, vjp
+
+        return losses_and_vjp
+
+    def loss_gradient_bound(self, X) -> float:
+        r"""A bound on :math:`\lambda_{\max}\bigl(\frac1n\sum_i\nabla\ell_i\nabla\ell_i^\top\bigr)`
+        over ``X`` for every θ: :math:`2\lambda_{\max}(\Phi^\top\Phi/n)`, because
+        :math:`\nabla\ell_i = \phi_i\otimes(\pi_i - e_{y_i})` and
+        :math:`\lVert\pi - e_y\rVert^2 = (1-\pi_y)^2 + \sum_{k\ne y}\pi_k^2 \le 2`."""
+        check_is_fitted(self, "coef_")
+        Phi = check_nonempty(self.design_matrix(X), "X")
+        return 2.0 * float(np.linalg.norm(Phi, 2) ** 2) / Phi.shape[0]
 
     def training_hessian(self) -> np.ndarray:
         """The Hessian of the training objective at ``coef_``, stored by :meth:`fit`."""

@@ -30,11 +30,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._mlp import forward, initial_parameters, outputs_objective, unpack, weight_mask
+from ._mlp import (
+    backward,
+    forward,
+    initial_parameters,
+    outputs_objective,
+    unpack,
+    weight_mask,
+)
 from ._validation import check_model_data, encode_labels
 from .losses import cross_entropy_and_grad
 from .optim import minimize
-from .protocol import ProtocolMixin
+from .protocol import ProtocolMixin, _check_weights
 
 __all__ = ["ACTIVATIONS", "NeuralClassifier", "NeuralRegressor", "from_sklearn"]
 
@@ -123,6 +130,26 @@ class _Network(ProtocolMixin, BaseEstimator):
             return self._mean_loss(self._check_theta(theta), X, targets)
 
         return value_and_grad
+
+    def per_example_loss_function(self, X, y):
+        r"""``theta -> (losses, vjp)``: the loss of each example of ``(X, y)`` (squared residual
+        or cross-entropy), shape (n,), and ``vjp(weights)``
+        :math:`= \sum_i w_i\nabla\ell_i(\theta)`, one backward pass with the outputs'
+        derivatives scaled by the weights; the data checked once."""
+        X, targets = self._checked(X, y)
+
+        def losses_and_vjp(theta):
+            layers = unpack(np.array(self._check_theta(theta), copy=True), self.sizes_)
+            activations, z = forward(layers, X, self.activation)
+            losses, delta = self._per_example(z, targets)
+
+            def vjp(weights):
+                weighted = _check_weights(weights, losses.size)[:, None] * delta
+                return backward(layers, activations, weighted, self.activation)
+
+            return losses, vjp
+
+        return losses_and_vjp
 
 
     def objective_value_and_grad(self, theta, X, y):
@@ -222,6 +249,12 @@ class NeuralRegressor(RegressorMixin, _Network):
     def _targets(self, y, name):
         return y
 
+    @staticmethod
+    def _per_example(z, y):
+        """Squared residuals and their derivatives by the outputs, shape (n,) and (n, 1)."""
+        r = y - z[:, 0]
+        return r**2, (-2.0 * r)[:, None]
+
     def _mean_loss(self, theta, X, y):
         """Mean squared residual and its gradient on checked data."""
         n = y.size
@@ -288,6 +321,11 @@ class NeuralClassifier(ClassifierMixin, _Network):
         """The most probable class of each input, shape (n_samples,)."""
         check_is_fitted(self, "coef_")
         return self.classes_[np.argmax(self._outputs(X), axis=1)]
+
+    @staticmethod
+    def _per_example(z, y_index):
+        """Cross-entropies and their derivatives by the logits, shape (n,) and (n, K)."""
+        return cross_entropy_and_grad(z, y_index)
 
     def _mean_loss(self, theta, X, y_index):
         """Mean cross-entropy and its gradient on checked data (labels as indices)."""

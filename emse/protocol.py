@@ -41,6 +41,21 @@ Optional, where the model has them (:class:`CurvedModel`):
     describe the training data without some points: what Newton removal
     (:func:`emse.baselines.remove_newton`) and exact removal need.
 
+Optional, for the methods that read each example's loss (not part of :class:`CurvedModel`):
+
+``per_example_loss_function(X, y)``
+    checks the data once and returns ``theta -> (losses, vjp)``: the per-example losses
+    :math:`\ell_i(\theta)`, shape (n,), and a function ``vjp(weights)`` that returns
+    :math:`\sum_i w_i \nabla\ell_i(\theta)`, the vector-Jacobian product of the losses (one
+    backward pass for a network). An objective that is a function of the per-example losses,
+    such as NPO's (:func:`emse.baselines.npo`), gets its gradient from it. The softmax
+    regression, the certified classifier and both networks have it;
+``loss_gradient_bound(X)``
+    a bound :math:`G` on the largest eigenvalue of the per-example gradients' second moment
+    :math:`\frac{1}{n}\sum_i \nabla\ell_i\nabla\ell_i^\top` over ``X``, for every :math:`\theta`:
+    with ``loss_curvature_bound``, what NPO's default step needs. The two linear classifiers
+    have it.
+
 The shape follows scikit-learn's private ``LinearModelLoss`` (a loss object with
 ``loss_gradient`` and ``gradient_hessian``), exposed here on the models themselves.
 """
@@ -84,6 +99,17 @@ class CurvedModel(ParametricModel, Protocol):
 
     def loss_hessian(self, theta, X, y) -> np.ndarray:
         """The Hessian of the mean loss over ``(X, y)`` at ``theta``."""
+
+
+def _check_weights(weights, n: int) -> np.ndarray:
+    """The ``weights`` of a ``vjp`` of ``per_example_loss_function``: finite, of shape (n,)."""
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != (n,):
+        raise ValueError(f"weights must have shape ({n},), one per example; got "
+                         f"{weights.shape}.")
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("weights must contain only finite values; got NaN or infinity.")
+    return weights
 
 
 class ProtocolMixin:
