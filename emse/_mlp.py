@@ -7,6 +7,8 @@ r"""The arithmetic of a multilayer perceptron on a flat parameter vector (privat
   loss of the outputs gets its parameter gradient from its derivative ``delta`` by the outputs;
 * the layout of the flat vector (layer by layer, ``W`` row-major then ``b``), Glorot-uniform
   initialisation and the mask of the weights that a penalty applies to;
+* the same passes stopped at a hidden layer, for a loss of a hidden layer's activations
+  (representation misdirection, :func:`emse.neural_unlearn.rmu`);
 
 The module is private to the package; its names carry no underscore so that the two modules
 that share it can import them. The minimiser is :func:`emse.optim.minimize`.
@@ -100,4 +102,33 @@ def outputs_objective(theta, *, sizes, activation, inputs, loss):
     value, deltas = loss(*(z for _, z in passes))
     grad = sum(backward(layers, acts, delta, activation)
                for (acts, _), delta in zip(passes, deltas, strict=True))
+    return value, grad
+
+
+def hidden_forward(layers, X: np.ndarray, activation: str, layer: int):
+    """Forward pass up to hidden layer ``layer`` (0-based): the activations a_0 = X, ...,
+    a_{layer+1}, the last of which is that hidden layer's output."""
+    activations = [X]
+    for W, b in layers[:layer + 1]:
+        activations.append(activate(activations[-1] @ W + b, activation))
+    return activations
+
+
+def hidden_objective(theta, *, sizes, activation, layer, inputs, loss):
+    """(value, grad) of ``loss(*hidden activations)`` at hidden layer ``layer`` (0-based).
+
+    ``loss(A_1, ..., A_m)`` takes the activations of that layer on each input set and returns
+    ``(value, [dvalue/dA_1, ...])``. The gradient is that of the flat vector: backward passes
+    through layers ``0, ..., layer`` only, and zero on the later layers, which do not change
+    the hidden activations.
+    """
+    layers = unpack(theta, sizes)[:layer + 1]
+    passes = [hidden_forward(layers, X, activation, layer) for X in inputs]
+    value, deltas = loss(*(acts[-1] for acts in passes))
+    grad = np.zeros(theta.size)
+    front = sum(W.size + b.size for W, b in layers)  # the parameters of layers 0..layer
+    for acts, delta in zip(passes, deltas, strict=True):
+        # through the activation: d/d(pre-activation) = d/dA * h'(A)
+        grad[:front] += backward(layers, acts[:-1], delta * slope(acts[-1], activation),
+                                 activation)
     return value, grad

@@ -7,25 +7,46 @@ A network is not linear in its parameters, so the chain rule replaces the design
 residual derivatives come from :func:`emse.objectives.emse_sigma_residual_grad` and
 :func:`emse.objectives.emse_mu_residual_grad`; the products :math:`J^\top\delta` are backward
 passes. Classifiers get the cross-entropy analogue of EMSE.
+
+:func:`rmu` is representation misdirection for unlearning (RMU), the method of Li et al. (2024)
+(the WMDP paper): instead of the outputs it moves a hidden layer, steering its activations on
+unwanted inputs towards a fixed random vector while holding them in place on wanted inputs, so
+that the later layers receive noise where the unwanted knowledge was. :func:`layer_activations`
+reads a hidden layer, to see what RMU did.
 """
 
 from __future__ import annotations
 
 from functools import partial
+from numbers import Integral
 
 import numpy as np
 from scipy import special
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
-from ._mlp import outputs_objective
-from ._validation import check_model_data, encode_labels
+from ._mlp import hidden_forward, hidden_objective, outputs_objective, unpack
+from ._validation import (
+    check_features,
+    check_model_data,
+    check_nonnegative,
+    check_positive,
+    encode_labels,
+)
+from .baselines import _descend
 from .losses import cross_entropy_and_grad
 from .objectives import residual_objective
 from .optim import UnlearningResult, minimize, result_of
 from .unlearn import check_unlearning_options
 
-__all__ = ["unlearn_network", "unlearning_objective"]
+__all__ = [
+    "layer_activations",
+    "rmu",
+    "rmu_objective",
+    "rmu_target",
+    "unlearn_network",
+    "unlearning_objective",
+]
 
 
 def _cross_entropy(z, t):
@@ -189,3 +210,194 @@ def unlearn_network(network, X_wanted, y_wanted, X_unwanted, y_unwanted, *,
     res = minimize(fun, network.flat_coef(), method=method, max_iter=max_iter, tol=tol,
                    learning_rate=learning_rate, ftol=None)
     return result_of(network, res, objective, method)
+
+
+# --- Representation misdirection (RMU) ------------------------------------------------------
+
+
+def _check_network(network):
+    if not hasattr(network, "sizes_") and not hasattr(network, "hidden_layer_sizes"):
+        raise TypeError(f"network must be a fitted NeuralRegressor or NeuralClassifier; got "
+                        f"{type(network).__name__}.")
+    check_is_fitted(network, "coef_")
+
+
+def _check_layer(network, layer) -> int:
+    """The hidden layer ``layer`` (negative counts from the last) as a 0-based index."""
+    n_hidden = len(network.sizes_) - 2
+    if isinstance(layer, bool) or not isinstance(layer, Integral) or not (
+            -n_hidden <= layer < n_hidden):
+        raise ValueError(f"layer must be an integer index of a hidden layer, in "
+                         f"[{-n_hidden}, {n_hidden - 1}] for this network of {n_hidden} hidden "
+                         f"layer(s); got {layer!r}.")
+    return int(layer) % n_hidden
+
+
+def layer_activations(network, X, *, layer: int = -1) -> np.ndarray:
+    r"""The activations :math:`h(x) = a_\ell(x)` of hidden layer ``layer`` on the inputs ``X``.
+
+    Parameters
+    ----------
+    network : NeuralRegressor or NeuralClassifier
+        A fitted network.
+    X : array-like of shape (n, n_features)
+        Inputs.
+    layer : int, default=-1
+        Index into the hidden layers (``0`` the first, ``-1`` the last).
+
+    Returns
+    -------
+    activations : ndarray of shape (n, units of that layer)
+    """
+    _check_network(network)
+    index = _check_layer(network, layer)
+    X = check_features(X, "X", n_features=network.n_features_in_)
+    return hidden_forward(unpack(network.coef_, network.sizes_), X, network.activation,
+                          index)[-1]
+
+
+def rmu_target(network, *, layer: int = -1, steering: float = 6.5,
+               random_state=0) -> np.ndarray:
+    r"""RMU's target :math:`c\,u` for hidden layer ``layer``: a random unit vector times ``c``.
+
+    As in the WMDP code of Li et al. (2024), :math:`u` has independent entries drawn
+    uniformly from :math:`[0, 1)` and is then normalised; it is fixed by ``random_state``.
+
+    Parameters
+    ----------
+    network : NeuralRegressor or NeuralClassifier
+        A fitted network (it gives the layer's width).
+    layer : int, default=-1
+        Index into the hidden layers.
+    steering : float, default=6.5
+        The steering coefficient :math:`c`, ``> 0``: the target's norm.
+    random_state : int, numpy.random.Generator or None, default=0
+        Seed of :math:`u`.
+
+    Returns
+    -------
+    target : ndarray of shape (units of that layer,)
+        Norm ``steering``, every entry ``>= 0``.
+    """
+    _check_network(network)
+    index = _check_layer(network, layer)
+    steering = check_positive(steering, "steering")
+    if not (random_state is None or isinstance(random_state, np.random.Generator) or (
+            isinstance(random_state, Integral) and not isinstance(random_state, bool)
+            and random_state >= 0)):
+        raise TypeError(f"random_state must be None, an integer >= 0 or a "
+                        f"numpy.random.Generator; got {random_state!r}.")
+    u = np.random.default_rng(random_state).random(network.sizes_[index + 1])
+    return steering * u / np.linalg.norm(u)
+
+
+def _rmu_parts(network, X_wanted, y_wanted, X_unwanted, y_unwanted, layer, steering, alpha,
+               random_state):
+    _check_network(network)
+    index = _check_layer(network, layer)
+    target = rmu_target(network, layer=layer, steering=steering, random_state=random_state)
+    alpha = check_nonnegative(alpha, "alpha")
+    X_w = check_model_data(network, X_wanted, y_wanted, "X_wanted", "y_wanted")[0]
+    X_u = check_model_data(network, X_unwanted, y_unwanted, "X_unwanted", "y_unwanted")[0]
+    frozen = hidden_forward(unpack(network.coef_, network.sizes_), X_w, network.activation,
+                            index)[-1]  # h_frozen(x_w), once
+
+    def loss(A_u, A_w):
+        # mean_i ||h(x_u,i) - c u||^2 + alpha mean_j ||h(x_w,j) - h_frozen(x_w,j)||^2
+        D_u, D_w = A_u - target, A_w - frozen
+        value = np.sum(D_u**2) / D_u.shape[0] + alpha * np.sum(D_w**2) / D_w.shape[0]
+        return float(value), [2.0 * D_u / D_u.shape[0], 2.0 * alpha * D_w / D_w.shape[0]]
+
+    def value_and_grad(theta):
+        return hidden_objective(network._check_theta(theta), sizes=network.sizes_,
+                                activation=network.activation, layer=index, inputs=[X_u, X_w],
+                                loss=loss)
+
+    return value_and_grad
+
+
+def rmu_objective(network, X_wanted, y_wanted, X_unwanted, y_unwanted, *, layer: int = -1,
+                  steering: float = 6.5, alpha: float = 100.0, random_state=0):
+    r"""RMU's objective as a function of the flat parameters (see :func:`rmu`).
+
+    Parameters
+    ----------
+    network, X_wanted, y_wanted, X_unwanted, y_unwanted, layer, steering, alpha, random_state
+        As :func:`rmu`.
+
+    Returns
+    -------
+    value_and_grad : callable
+        ``value_and_grad(theta) -> (value, grad)`` for ``theta`` of shape
+        ``network.coef_.shape``; the gradient is zero on the layers after ``layer``.
+    """
+    return _rmu_parts(network, X_wanted, y_wanted, X_unwanted, y_unwanted, layer, steering,
+                      alpha, random_state)
+
+
+def rmu(network, X_wanted, y_wanted, X_unwanted, y_unwanted, *, layer: int = -1,
+        steering: float = 6.5, alpha: float = 100.0, learning_rate: float, max_iter: int = 100,
+        random_state=0) -> UnlearningResult:
+    r"""RMU: misdirect a hidden layer's representation of the unwanted inputs (Li et al. 2024).
+
+    With :math:`h_\theta(x)` the activations of hidden layer ``layer``,
+    :math:`h_{\mathrm{frozen}}` those of the trained network (computed once) and :math:`c\,u`
+    a fixed random vector of norm :math:`c` (:func:`rmu_target`), takes ``max_iter`` gradient
+    steps on
+
+    .. math::
+
+        \frac{1}{n_u}\sum_{i} \bigl\lVert h_\theta(x^u_i) - c\,u\bigr\rVert^2
+        + \alpha\,\frac{1}{n_w}\sum_{j}
+          \bigl\lVert h_\theta(x^w_j) - h_{\mathrm{frozen}}(x^w_j)\bigr\rVert^2 ,
+
+    the forget and retain losses of Li et al. (2024): on unwanted inputs the layer is pushed to
+    one uninformative point, so the later layers read the same activations whatever the input,
+    while on wanted inputs it is held where it was. The labels are not used (they are checked,
+    and name the data as everywhere in ``emse``). Li et al. update a few layers of a language
+    model (the MLPs of three consecutive blocks); here every parameter of the layers up to and
+    including ``layer`` is updated, and the later layers (the output layer at least), which
+    cannot change :math:`h_\theta`, stay as they were. The WMDP code averages the squared
+    error over the units as well (``mse_loss``), which divides both terms by the layer's width;
+    here the squared norms are used as the paper writes them. The number of steps is the
+    stopping rule.
+
+    Parameters
+    ----------
+    network : NeuralRegressor or NeuralClassifier
+        The trained network; not modified.
+    X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,)
+        Data to keep (the retain set).
+    X_unwanted, y_unwanted : array-like of shape (n_u, n_features), (n_u,)
+        Data to forget (the forget set).
+    layer : int, default=-1
+        Index into the hidden layers (``0`` the first, ``-1`` the last).
+    steering : float, default=6.5
+        The steering coefficient :math:`c`, ``> 0``, the norm of the target (6.5 is the
+        paper's value for its 7-billion-parameter model; with a bounded activation such as
+        ``tanh`` a target out of reach is pushed towards as far as the activations go).
+    alpha : float, default=100.0
+        Weight :math:`\alpha` of the retain term, ``>= 0``.
+    learning_rate : float
+        Step length, ``> 0``; required, as for every gradient method on a network.
+    max_iter : int, default=100
+        Number of steps, ``>= 1``.
+    random_state : int, numpy.random.Generator or None, default=0
+        Seed of the random direction :math:`u`.
+
+    Returns
+    -------
+    result : emse.UnlearningResult
+        ``history`` holds the objective at the start and after every step; ``objective`` is
+        ``"rmu"``, ``method`` ``"gd"``; ``converged`` is false only if the run diverged (a
+        ``ConvergenceWarning`` is then issued).
+
+    Raises
+    ------
+    ValueError, TypeError
+        On invalid input, naming the argument.
+    """
+    fun = _rmu_parts(network, X_wanted, y_wanted, X_unwanted, y_unwanted, layer, steering,
+                     alpha, random_state)
+    step = check_positive(learning_rate, "learning_rate")
+    return _descend(network, fun, step, max_iter, "rmu")
