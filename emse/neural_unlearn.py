@@ -11,8 +11,13 @@ passes. Classifiers get the cross-entropy analogue of EMSE.
 :func:`rmu` is representation misdirection for unlearning (RMU), the method of Li et al. (2024)
 (the WMDP paper): instead of the outputs it moves a hidden layer, steering its activations on
 unwanted inputs towards a fixed random vector while holding them in place on wanted inputs, so
-that the later layers receive noise where the unwanted knowledge was. :func:`layer_activations`
-reads a hidden layer, to see what RMU did.
+that the later layers read the same uninformative activations whatever the unwanted input.
+:func:`layer_activations` reads a hidden layer, to see what RMU did.
+
+:func:`scrub` is SCRUB (Kurmanji et al. 2023), a teacher-student method: the trained network is
+the teacher, and a copy of it (the student) alternates steps that move its predictions away from
+the teacher's on unwanted inputs with steps that keep them close, and the labels right, on wanted
+inputs.
 """
 
 from __future__ import annotations
@@ -22,21 +27,23 @@ from numbers import Integral
 
 import numpy as np
 from scipy import special
+from scipy.optimize import OptimizeResult
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
-from ._mlp import hidden_forward, hidden_objective, outputs_objective, unpack
+from ._mlp import forward, hidden_forward, hidden_objective, outputs_objective, unpack
 from ._validation import (
     check_features,
     check_model_data,
     check_nonnegative,
     check_positive,
+    check_positive_int,
     encode_labels,
 )
 from .baselines import _descend
 from .losses import cross_entropy_and_grad
 from .objectives import residual_objective
-from .optim import UnlearningResult, minimize, result_of
+from .optim import DIVERGENCE_FACTOR, UnlearningResult, minimize, result_of
 from .unlearn import check_unlearning_options
 
 __all__ = [
@@ -44,6 +51,7 @@ __all__ = [
     "rmu",
     "rmu_objective",
     "rmu_target",
+    "scrub",
     "unlearn_network",
     "unlearning_objective",
 ]
@@ -401,3 +409,156 @@ def rmu(network, X_wanted, y_wanted, X_unwanted, y_unwanted, *, layer: int = -1,
                      alpha, random_state)
     step = check_positive(learning_rate, "learning_rate")
     return _descend(network, fun, step, max_iter, "rmu")
+
+
+# --- SCRUB ----------------------------------------------------------------------------------
+
+
+def _distillation(z_student, z_teacher, temperature):
+    """Summed T^2 KL(softmax(z_t/T) || softmax(z_s/T)) and its derivative by z_s."""
+    log_teacher = special.log_softmax(z_teacher / temperature, axis=1)
+    log_student = special.log_softmax(z_student / temperature, axis=1)
+    teacher = np.exp(log_teacher)
+    value = temperature**2 * np.sum(teacher * (log_teacher - log_student))
+    return float(value), temperature * (np.exp(log_student) - teacher)  # T^2 (p_s - p_t) / T
+
+
+def _scrub_functions(network, X_w, t_w, X_u, alpha, gamma, temperature):
+    """SCRUB's two step objectives on checked data: ``forget`` (-mean KL over the unwanted
+    inputs) and ``retain`` (alpha mean KL + gamma mean cross-entropy over the wanted data)."""
+    layers = unpack(network.coef_, network.sizes_)
+    teacher_w = forward(layers, X_w, network.activation)[1]  # the trained network's logits
+    teacher_u = forward(layers, X_u, network.activation)[1]
+    n_w, n_u = X_w.shape[0], X_u.shape[0]
+
+    def forget_loss(z_u):
+        value, delta = _distillation(z_u, teacher_u, temperature)
+        return -value / n_u, [-delta / n_u]
+
+    def retain_loss(z_w):
+        kl, delta_kl = _distillation(z_w, teacher_w, temperature)
+        ce, delta_ce = _cross_entropy(z_w, t_w)
+        return ((alpha * kl + gamma * ce) / n_w,
+                [(alpha * delta_kl + gamma * delta_ce) / n_w])
+
+    def bind(X, loss):
+        def value_and_grad(theta):
+            return outputs_objective(network._check_theta(theta), sizes=network.sizes_,
+                                     activation=network.activation, inputs=[X], loss=loss)
+        return value_and_grad
+
+    return bind(X_u, forget_loss), bind(X_w, retain_loss)
+
+
+def scrub(network, X_wanted, y_wanted, X_unwanted, y_unwanted, *, alpha: float = 0.001,
+          gamma: float = 0.99, temperature: float = 4.0, forget_steps: int | None = None,
+          learning_rate: float, max_iter: int = 10) -> UnlearningResult:
+    r"""SCRUB: a student network moves away from its teacher on unwanted data (Kurmanji et al.
+    2023).
+
+    The teacher is the trained network, with class probabilities :math:`p_o`; the student
+    starts as a copy of it, with :math:`p_\theta`. With
+    :math:`\mathrm{KL}_T(x) = T^2\,\mathrm{KL}\bigl(p_o^T(x)\,\Vert\,p_\theta^T(x)\bigr)`
+    between the probabilities at temperature :math:`T` (softmax of the logits divided by
+    :math:`T`, the distillation loss of Hinton et al. that the SCRUB code uses), SCRUB seeks
+
+    .. math::
+
+        \min_\theta\ \frac{\alpha}{n_w}\sum_{j}\mathrm{KL}_T(x^w_j)
+        + \frac{\gamma}{n_w}\sum_{j}\ell\bigl(y^w_j, f_\theta(x^w_j)\bigr)
+        - \frac{1}{n_u}\sum_{i}\mathrm{KL}_T(x^u_i),
+
+    staying close to the teacher, and right, on the wanted data while moving away from it on the
+    unwanted data. It does not descend this objective directly: each of ``max_iter`` epochs takes
+    a *max-step*, one gradient step that increases the unwanted KL term, and then a
+    *min-step*, one gradient step on the two wanted terms; the max-steps stop after the first
+    ``forget_steps`` epochs, so that the last min-steps repair what they broke on the wanted
+    data. Here every step is full-batch (the paper passes over mini-batches), and the
+    number of epochs is the stopping rule. At the start the student is the teacher, where the
+    KL term is at its minimum and its gradient is zero: the first max-step does not move, and
+    the max-steps take hold only once the min-steps have moved the student (in the paper,
+    mini-batch noise does this too). The unwanted KL term is unbounded above, so long runs of
+    max-steps with a large step can run away; the min-steps that follow are what keeps the
+    wanted data.
+
+    Parameters
+    ----------
+    network : NeuralClassifier
+        The trained network, the teacher; not modified.
+    X_wanted, y_wanted : array-like of shape (n_w, n_features), (n_w,)
+        Data to keep (the retain set).
+    X_unwanted, y_unwanted : array-like of shape (n_u, n_features), (n_u,)
+        Data to forget (the forget set); the labels are checked, not used.
+    alpha : float, default=0.001
+        Weight :math:`\alpha` of the wanted KL term, ``>= 0`` (as used with the SCRUB code).
+    gamma : float, default=0.99
+        Weight :math:`\gamma` of the wanted cross-entropy, ``>= 0`` (as used with the SCRUB
+        code).
+    temperature : float, default=4.0
+        Distillation temperature :math:`T`, ``> 0`` (the SCRUB code's ``kd_T``).
+    forget_steps : int, default=None
+        Number of epochs, from the first, that take a max-step, ``>= 0`` and at most
+        ``max_iter``; ``None`` means half of them, rounded up.
+    learning_rate : float
+        Step length of both kinds of step, ``> 0``; required, as for every gradient method on a
+        network.
+    max_iter : int, default=10
+        Number of epochs, ``>= 1``.
+
+    Returns
+    -------
+    result : emse.UnlearningResult
+        ``history`` holds the objective above at the start (where both KL terms are zero) and
+        after every epoch; ``n_iter`` counts epochs; ``objective`` is ``"scrub"``, ``method``
+        ``"gd"``; ``converged`` is false only if the run diverged (a ``ConvergenceWarning`` is
+        then issued and the parameters of the last finite epoch are returned).
+
+    Raises
+    ------
+    ValueError, TypeError
+        On invalid input, naming the argument.
+    """
+    _check_network(network)
+    if not is_classifier(network):
+        raise TypeError(f"network must be a fitted NeuralClassifier (SCRUB compares class "
+                        f"probabilities); got {type(network).__name__}.")
+    X_w, y_w = check_model_data(network, X_wanted, y_wanted, "X_wanted", "y_wanted")
+    X_u, _ = check_model_data(network, X_unwanted, y_unwanted, "X_unwanted", "y_unwanted")
+    alpha, gamma = check_nonnegative(alpha, "alpha"), check_nonnegative(gamma, "gamma")
+    temperature = check_positive(temperature, "temperature")
+    step = check_positive(learning_rate, "learning_rate")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    if forget_steps is None:
+        forget_steps = (max_iter + 1) // 2
+    elif isinstance(forget_steps, bool) or not isinstance(forget_steps, Integral) or not (
+            0 <= forget_steps <= max_iter):
+        raise ValueError(f"forget_steps must be an integer in [0, max_iter] = [0, {max_iter}] "
+                         f"or None; got {forget_steps!r}.")
+    forget, retain = _scrub_functions(network, X_w, encode_labels(network.classes_, y_w,
+                                                                  "y_wanted"),
+                                      X_u, alpha, gamma, temperature)
+    theta = network.flat_coef()
+    limit = DIVERGENCE_FACTOR * (1.0 + np.linalg.norm(theta))
+    history = [retain(theta)[0] + forget(theta)[0]]
+    status, n_iter = 1, 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for epoch in range(max_iter):
+            candidate = theta
+            for value_and_grad in ((forget, retain) if epoch < forget_steps else (retain,)):
+                candidate = candidate - step * value_and_grad(candidate)[1]
+                if not (np.all(np.isfinite(candidate)) and np.linalg.norm(candidate) <= limit):
+                    break
+            else:
+                value = retain(candidate)[0] + forget(candidate)[0]
+                if np.isfinite(value):
+                    theta, n_iter = candidate, epoch + 1
+                    history.append(value)
+                    continue
+            status = 2
+            break
+    messages = {1: "Stopped: max_iter epochs taken, the method's stopping rule.",
+                2: "Diverged: the iterates or the objective stopped being finite or grew "
+                   "without bound; the last finite epoch is returned. Lower learning_rate."}
+    res = OptimizeResult(x=theta, nit=n_iter, status=status, success=False,
+                         message=messages[status], history=np.asarray(history))
+    return result_of(network, res, "scrub", "gd", budget_is_rule=True)
