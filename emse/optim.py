@@ -70,7 +70,9 @@ class UnlearningResult:
         that classify), ``"neggrad"`` (:func:`emse.baselines.gradient_ascent`), ``"graddiff"``
         (:func:`emse.baselines.descent_ascent` and
         :func:`emse.rounding.descent_ascent_in_box`), ``"fine-tune"``
-        (:func:`emse.baselines.fine_tune`) or ``"relearn"`` (:func:`emse.verify.relearn`).
+        (:func:`emse.baselines.fine_tune`), ``"relearn"`` (:func:`emse.verify.relearn`),
+        ``"npo"`` (:func:`emse.baselines.npo`), ``"rmu"`` (:func:`emse.neural_unlearn.rmu`) or
+        ``"scrub"`` (:func:`emse.neural_unlearn.scrub`).
     method : str
         How: ``"lbfgs"``, ``"newton"`` (closed form), ``"gd"`` or ``"projected-gd"``.
     """
