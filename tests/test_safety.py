@@ -1,4 +1,4 @@
-"""Tests of emse.safety: forging, backdoors, concept projection."""
+"""Tests of emse.safety: forging (labels and SGD logs), backdoors, concept projection."""
 
 import numpy as np
 import pytest
@@ -9,10 +9,14 @@ from emse import PolynomialRegressor
 from emse.baselines import retrain
 from emse.logistic import SoftmaxRegression
 from emse.safety import (
+    SGDTrajectory,
     add_trigger,
     forge_retained_labels,
+    forge_sgd_trajectory,
     make_backdoor,
     mean_difference_projection,
+    replay_sgd,
+    sgd_trajectory,
     trigger_success_rate,
 )
 
@@ -201,3 +205,137 @@ def test_projection_rejects_equal_means():
     Z = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
     with pytest.raises(ValueError, match="means are equal"):
         mean_difference_projection(Z, np.array([True, True, False, False]))
+
+
+# --- sgd_trajectory, replay_sgd, forge_sgd_trajectory --------------------------------------
+
+
+def _sgd(model, X, y, rng, **kwargs):
+    settings = {"batch_size": 8, "learning_rate": 0.05, "n_steps": 60, **kwargs}
+    return sgd_trajectory(model, X, y, rng=rng, **settings)
+
+
+def test_sgd_trajectory_steps_are_minibatch_gradient_steps(model, split):
+    """Every logged step is theta - eta * grad of the logged batch's mean loss."""
+    log = _sgd(model, split.X_train, split.y_train, 0)
+    assert isinstance(log, SGDTrajectory)
+    assert log.weights.shape == (61, model.coef_.size) and log.batches.shape == (60, 8)
+    assert log.n_steps == 60
+    assert_array_equal(log.weights[0], 0.0)
+    for t in (0, 17, 59):
+        batch = log.batches[t]
+        assert np.unique(batch).size == 8
+        grad = model.loss_function(split.X_train[batch], split.y_train[batch])(log.weights[t])[1]
+        assert_allclose(log.weights[t + 1], log.weights[t] - 0.05 * grad, atol=1e-12)
+    assert_array_equal(log.final, log.weights[-1])
+
+
+def test_sgd_trajectory_converges_without_noise():
+    """On noiseless data that the model fits exactly, SGD reaches the least-squares fit."""
+    X = np.linspace(-1, 1, 30).reshape(-1, 1)
+    y = 1.0 - 2.0 * X[:, 0]
+    fit = PolynomialRegressor(degree=1).fit(X, y)
+    log = sgd_trajectory(fit, X, y, batch_size=5, learning_rate=0.5, n_steps=300, rng=1)
+    assert_allclose(log.final, fit.coef_, atol=1e-8)
+
+
+def test_sgd_trajectory_is_reproducible_and_depends_on_rng(model, split):
+    """The same seed gives the same log; another seed another batch order and end point."""
+    a, b = (_sgd(model, split.X_train, split.y_train, 3) for _ in range(2))
+    c = _sgd(model, split.X_train, split.y_train, 4)
+    assert_array_equal(a.batches, b.batches)
+    assert_array_equal(a.weights, b.weights)
+    assert not np.array_equal(a.batches, c.batches)
+    assert not np.allclose(a.final, c.final)
+
+
+def test_replay_reproduces_the_log_from_a_start(model, split):
+    """Replaying the batches from the same start gives the logged iterates."""
+    start = np.arange(model.coef_.size, dtype=float) / 10
+    log = _sgd(model, split.X_train, split.y_train, 2, theta0=start)
+    assert_array_equal(log.weights[0], start)
+    replayed = replay_sgd(model, split.X_train, split.y_train, log.batches, learning_rate=0.05,
+                          theta0=start)
+    assert_allclose(replayed, log.weights, atol=1e-14)
+
+
+def test_forged_log_uses_retained_points_and_replays_exactly(model, split):
+    """The forged batches index retained rows, and replaying them gives the forged weights."""
+    X_all, y_all = split.X_train, split.y_train
+    real = _sgd(model, X_all, y_all, 0)
+    forged = forge_sgd_trajectory(model, split.X_wanted, split.y_wanted, real, n_candidates=32,
+                                  rng=1)
+    assert forged.batches.shape == real.batches.shape
+    assert forged.batches.min() >= 0 and forged.batches.max() < split.y_wanted.size
+    assert all(np.unique(batch).size == batch.size for batch in forged.batches)
+    assert forged.learning_rate == real.learning_rate
+    assert_array_equal(forged.weights[0], real.weights[0])
+    replayed = replay_sgd(model, split.X_wanted, split.y_wanted, forged.batches,
+                          learning_rate=0.05)
+    assert_allclose(replayed, forged.weights, atol=1e-12)
+
+
+def test_forging_one_point_lands_closer_than_an_honest_rerun(model, split):
+    """Removing one point: the forged end point is nearer the real one than a second honest run
+    on all data (the noise floor of SGD), and more candidates bring it nearer."""
+    X_all = np.vstack([split.X_wanted, split.X_unwanted])
+    y_all = np.concatenate([split.y_wanted, split.y_unwanted])
+    X_kept, y_kept = X_all[:-1], y_all[:-1]
+    real = _sgd(model, X_all, y_all, 5, n_steps=120)
+    twin = _sgd(model, X_all, y_all, 6, n_steps=120)
+    floor = np.linalg.norm(twin.final - real.final)
+    distances = [np.linalg.norm(forge_sgd_trajectory(model, X_kept, y_kept, real,
+                                                     n_candidates=n, rng=7).final - real.final)
+                 for n in (1, 256)]
+    assert distances[1] < 0.5 * floor
+    assert distances[1] < distances[0]
+
+
+def test_forging_one_candidate_is_an_honest_retained_run(model, split):
+    """With one candidate per step the forged log is plain SGD on the retained data."""
+    real = _sgd(model, split.X_train, split.y_train, 0)
+    forged = forge_sgd_trajectory(model, split.X_wanted, split.y_wanted, real, n_candidates=1,
+                                  rng=np.random.default_rng(9))
+    honest = replay_sgd(model, split.X_wanted, split.y_wanted, forged.batches,
+                        learning_rate=0.05)
+    assert_allclose(forged.weights, honest, atol=1e-12)
+
+
+def test_forging_works_for_softmax_regression():
+    """The forging runs through the model protocol, here a softmax classifier."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 2))
+    y = (X[:, 0] + 0.3 * rng.standard_normal(60) > 0).astype(int)
+    clf = SoftmaxRegression(alpha=1.0).fit(X, y)
+    real = sgd_trajectory(clf, X, y, batch_size=6, learning_rate=0.5, n_steps=40, rng=1)
+    forged = forge_sgd_trajectory(clf, X[2:], y[2:], real, n_candidates=64, rng=2)
+    assert forged.weights.shape == real.weights.shape
+    assert_allclose(replay_sgd(clf, X[2:], y[2:], forged.batches, learning_rate=0.5),
+                    forged.weights, atol=1e-12)
+
+
+def test_sgd_functions_reject_bad_input(model, split):
+    """Clear errors for bad sizes, rates, batches, starts and logs."""
+    X, y = split.X_train, split.y_train
+    with pytest.raises(ValueError, match="batch_size must be at most"):
+        sgd_trajectory(model, X, y, batch_size=X.shape[0] + 1, learning_rate=0.1, n_steps=2,
+                       rng=0)
+    with pytest.raises(ValueError, match="learning_rate"):
+        sgd_trajectory(model, X, y, batch_size=4, learning_rate=0.0, n_steps=2, rng=0)
+    with pytest.raises(ValueError, match="n_steps"):
+        sgd_trajectory(model, X, y, batch_size=4, learning_rate=0.1, n_steps=0, rng=0)
+    with pytest.raises(ValueError, match="theta0"):
+        sgd_trajectory(model, X, y, batch_size=4, learning_rate=0.1, n_steps=2, rng=0,
+                       theta0=[1.0])
+    with pytest.raises(ValueError, match="batches must index rows"):
+        replay_sgd(model, X, y, [[0, X.shape[0]]], learning_rate=0.1)
+    with pytest.raises(ValueError, match="batches must be a non-empty 2-D"):
+        replay_sgd(model, X, y, [0, 1], learning_rate=0.1)
+    with pytest.raises(TypeError, match="SGDTrajectory"):
+        forge_sgd_trajectory(model, X, y, np.zeros((3, 6)), n_candidates=4, rng=0)
+    log = _sgd(model, X, y, 0)
+    with pytest.raises(ValueError, match="at least the log's batch size"):
+        forge_sgd_trajectory(model, X[:5], y[:5], log, n_candidates=4, rng=0)
+    with pytest.raises(NotFittedError):
+        sgd_trajectory(PolynomialRegressor(degree=2), X, y, batch_size=4, learning_rate=0.1,
+                       n_steps=2, rng=0)
