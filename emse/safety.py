@@ -140,8 +140,8 @@ class SGDTrajectory:
     ----------
     weights : ndarray of shape (n_steps + 1, n_params)
         The iterates :math:`\theta_0, \dots, \theta_T`, flat as ``model.flat_coef()``.
-    batches : ndarray of int, shape (n_steps, batch_size)
-        Row indices of each step's mini-batch.
+    batches : ndarray of int, shape (n_steps, b)
+        Row indices of each step's mini-batch of ``b`` points.
     learning_rate : float
         The step size :math:`\eta`.
     """
@@ -212,8 +212,8 @@ def replay_sgd(model, X, y, batches, *, learning_rate, theta0=None) -> np.ndarra
         The data the batch indices refer to.
     y : array-like of shape (n,)
         Their targets or labels.
-    batches : array-like of int, shape (n_steps, batch_size)
-        Row indices of each step's mini-batch.
+    batches : array-like of int, shape (n_steps, b)
+        Row indices of each step's mini-batch of ``b`` points.
     learning_rate : float
         Step size :math:`\eta > 0`.
     theta0 : array-like, default=None
@@ -325,7 +325,7 @@ def forge_sgd_trajectory(model, X_retained, y_retained, trajectory: SGDTrajector
     The gradient of a mini-batch is computed as the mean of the retained points' individual
     gradients, one ``model.loss_function`` per retained point built once, so the cost per step
     grows with the number of retained points, not with ``n_candidates``. This assumes, as for
-    every model of :mod:`emse`, that the mean loss of a batch is the mean of its points' losses.
+    every model of ``emse``, that the mean loss of a batch is the mean of its points' losses.
 
     Parameters
     ----------
