@@ -22,6 +22,7 @@ __all__ = [
     "check_model_data",
     "check_nonempty",
     "check_nonnegative",
+    "check_parameters",
     "check_parametric_model",
     "check_positive",
     "check_positive_int",
@@ -226,3 +227,14 @@ def check_indices(indices, n: int, name: str = "indices") -> np.ndarray:
         raise ValueError(f"{name} must be distinct integers in [0, {n}); got values from "
                          f"{indices.min()} to {indices.max()}.")
     return indices
+
+
+def check_parameters(theta, shape, name: str = "theta") -> np.ndarray:
+    """Return ``theta`` as a float array of the given ``shape`` with finite entries, or raise."""
+    theta = np.asarray(theta, dtype=np.float64)
+    shape = tuple(np.atleast_1d(shape))
+    if theta.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}; got {theta.shape}.")
+    if not np.all(np.isfinite(theta)):
+        raise ValueError(f"{name} must contain only finite values; got NaN or infinity.")
+    return theta

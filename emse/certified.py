@@ -61,7 +61,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_indices, check_model_data, encode_labels
+from ._validation import check_indices, check_model_data, check_parameters, encode_labels
 from .baselines import remove_newton
 from .protocol import ProtocolMixin, _check_weights
 
@@ -413,12 +413,7 @@ class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
         return X / self.scale_, self._signs(y)
 
     def _theta(self, theta) -> np.ndarray:
-        theta = np.asarray(theta, dtype=np.float64)
-        if theta.shape != (self.coef_.size,):
-            raise ValueError(f"theta must have shape ({self.coef_.size},); got {theta.shape}.")
-        if not np.all(np.isfinite(theta)):
-            raise ValueError("theta must contain only finite values; got NaN or infinity.")
-        return theta
+        return check_parameters(theta, self.coef_.size)
 
     def loss_function(self, X, y):
         """``theta -> (mean over examples of the summed one-vs-rest logistic losses, grad)``.

@@ -47,6 +47,7 @@ from ._validation import (
     check_model_data,
     check_nonempty,
     check_nonnegative,
+    check_parameters,
     encode_labels,
 )
 from .losses import cross_entropy_and_grad
@@ -318,12 +319,7 @@ class SoftmaxRegression(ProtocolMixin, ClassifierMixin, BaseEstimator):
         return self.design_matrix(X), encode_labels(self.classes_, y, "y")
 
     def _theta(self, theta) -> np.ndarray:
-        theta = np.asarray(theta, dtype=np.float64)
-        if theta.shape != (self.coef_.size,):
-            raise ValueError(f"theta must have shape ({self.coef_.size},); got {theta.shape}.")
-        if not np.all(np.isfinite(theta)):
-            raise ValueError("theta must contain only finite values; got NaN or infinity.")
-        return theta
+        return check_parameters(theta, self.coef_.size)
 
     def loss_function(self, X, y):
         """``theta -> (mean cross-entropy over (X, y), gradient)``, the data checked once."""

@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_model_data, check_nonempty
+from ._validation import check_model_data, check_nonempty, check_parameters
 from .protocol import ProtocolMixin
 
 __all__ = ["PolynomialRegressor", "graded_powers"]
@@ -211,12 +211,7 @@ class PolynomialRegressor(ProtocolMixin, RegressorMixin, BaseEstimator):
         return np.array(self.coef_, dtype=np.float64, copy=True)
 
     def _theta(self, theta) -> np.ndarray:
-        theta = np.asarray(theta, dtype=np.float64)
-        if theta.shape != self.coef_.shape:
-            raise ValueError(f"theta must have shape {self.coef_.shape}; got {theta.shape}.")
-        if not np.all(np.isfinite(theta)):
-            raise ValueError("theta must contain only finite values; got NaN or infinity.")
-        return theta
+        return check_parameters(theta, self.coef_.shape)
 
     def loss_function(self, X, y):
         r"""``theta -> (L, grad L)`` for the mean squared residual over ``(X, y)``.

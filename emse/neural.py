@@ -38,7 +38,7 @@ from ._mlp import (
     unpack,
     weight_mask,
 )
-from ._validation import check_model_data, encode_labels
+from ._validation import check_model_data, check_parameters, encode_labels
 from .losses import cross_entropy_and_grad
 from .optim import minimize
 from .protocol import ProtocolMixin, _check_weights
@@ -111,7 +111,7 @@ class _Network(ProtocolMixin, BaseEstimator):
 
     def _check_theta(self, theta) -> np.ndarray:
         check_is_fitted(self, "coef_")
-        return _check_theta(theta, self.coef_.size)
+        return check_parameters(theta, self.coef_.size)
 
     def flat_coef(self) -> np.ndarray:
         """The flat parameter vector θ (a copy of ``coef_``)."""
@@ -184,7 +184,7 @@ class _Network(ProtocolMixin, BaseEstimator):
         """A fitted copy with the flat parameter vector ``coef``; ``self`` is unchanged."""
         check_is_fitted(self, "coef_")
         network = copy.deepcopy(self)
-        network.coef_ = np.array(_check_theta(coef, self.coef_.size, "coef"), copy=True)
+        network.coef_ = np.array(check_parameters(coef, self.coef_.size, "coef"), copy=True)
         return network
 
 
@@ -339,13 +339,6 @@ class NeuralClassifier(ClassifierMixin, _Network):
                                  inputs=[X], loss=loss)
 
 
-def _check_theta(theta, size: int, name: str = "theta") -> np.ndarray:
-    theta = np.asarray(theta, dtype=np.float64)
-    if theta.shape != (size,):
-        raise ValueError(f"{name} must have shape ({size},); got {theta.shape}.")
-    if not np.all(np.isfinite(theta)):
-        raise ValueError(f"{name} must contain only finite values; got NaN or infinity.")
-    return theta
 
 
 def from_sklearn(estimator):
