@@ -3,7 +3,8 @@
 * ``split``: sine data with an offset unwanted block (regression), and ``model``, a degree-5
   polynomial fitted on all of it;
 * ``blobs``: the one classification data set of the unit tests, three Gaussian classes in 2-D;
-* ``neural_regressor`` and ``neural_classifier``: small networks fitted on those two.
+* ``neural_regressor`` and ``neural_classifier``: small networks fitted on those two, and
+  ``regression`` and ``classification``: each network with the data it was fitted on.
 
 The session-wide data are read-only, so that no test can change them for another; a test that
 needs to write copies first. Fitted models shared across the session are never modified by
@@ -82,3 +83,16 @@ def built_book(tmp_path_factory):
     from book_build import build_book
 
     return build_book(tmp_path_factory.mktemp("book"))
+
+
+@pytest.fixture(scope="session")
+def regression(neural_regressor, split):
+    """The shared regression network and the wanted and unwanted data of ``split``."""
+    return (neural_regressor, split.X_wanted, split.y_wanted, split.X_unwanted,
+            split.y_unwanted)
+
+
+@pytest.fixture(scope="session")
+def classification(neural_classifier, blobs):
+    """The shared classification network and the blobs it was fitted on."""
+    return (neural_classifier, *blobs)

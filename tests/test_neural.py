@@ -22,19 +22,6 @@ def sine_data(n, seed, noise=0.1):
     return X, np.sin(3 * X[:, 0]) + noise * rng.standard_normal(n)
 
 
-@pytest.fixture(scope="module")
-def regression(neural_regressor, split):
-    """The shared regression network and the wanted and unwanted data of ``split``."""
-    return (neural_regressor, split.X_wanted, split.y_wanted, split.X_unwanted,
-            split.y_unwanted)
-
-
-@pytest.fixture(scope="module")
-def classification(neural_classifier, blobs):
-    """The shared classification network and the blobs it was fitted on."""
-    return (neural_classifier, *blobs)
-
-
 def random_theta(network, seed=3, scale=0.5):
     rng = np.random.default_rng(seed)
     return network.coef_ + scale * rng.standard_normal(network.coef_.size)

@@ -15,19 +15,6 @@ from emse.neural_unlearn import unlearn_network, unlearning_objective
 from emse.objectives import emse_mu, emse_sigma
 
 
-@pytest.fixture(scope="module")
-def regression(neural_regressor, split):
-    """The shared regression network and the wanted and unwanted data it was fitted on."""
-    return (neural_regressor, split.X_wanted, split.y_wanted, split.X_unwanted,
-            split.y_unwanted)
-
-
-@pytest.fixture(scope="module")
-def classification(neural_classifier, blobs):
-    """The shared classification network and the blobs it was fitted on."""
-    return (neural_classifier, *blobs)
-
-
 def random_theta(network, seed=3, scale=0.5):
     rng = np.random.default_rng(seed)
     return network.coef_ + scale * rng.standard_normal(network.coef_.size)
