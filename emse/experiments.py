@@ -34,14 +34,15 @@ from numbers import Integral
 import numpy as np
 
 from ._threads import one_blas_thread
-from ._validation import check_fitted_model, check_positive_int, check_sigma
+from ._validation import check_fitted_model, check_nonnegative, check_positive_int, check_sigma
 from .baselines import retrain
 from .datasets import Split
 from .metrics import METRIC_NAMES, evaluate, exponential_r2, fair_r2, r2
 from .models import PolynomialRegressor
-from .objectives import critical_mu
+from .objectives import critical_mu, emse_sigma_objective, sigma_curvature_bound
+from .optim import gradient_descent
 from .tables import Table
-from .unlearn import UnlearningResult, unlearn
+from .unlearn import UnboundedObjectiveError, UnlearningResult, unlearn
 from .verify import prediction_distance
 
 __all__ = [
@@ -156,15 +157,46 @@ def best_mu(model, split: Split, *, n_grid: int = 50,
         raise ValueError(f"criterion must be one of {METRIC_NAMES}; got {criterion!r}.")
     mu_star = critical_mu(model, split.X_wanted, split.X_unwanted)
     grid = mu_star * np.arange(n_grid) / n_grid
-    # The criterion from predictions through fixed design matrices (the same numbers as
-    # evaluate(), without re-validating the inputs at every weight of the grid).
-    design = {part: model.design_matrix(getattr(split, f"X_{part}"))
-              for part in ("wanted", "unwanted", "test")}
-    scores = []
-    for mu in grid:
-        theta = _unlearn_mu(model, split, mu).model.coef_
-        scores.append(_criterion(criterion, split, {p: d @ theta for p, d in design.items()}))
+    scores = [row[criterion] for row in _scores(model, split, _mu_minimisers(model, split, grid))]
     return float(grid[int(np.argmax(scores))]), float(mu_star)
+
+
+def _mu_minimisers(model, split: Split, mus: np.ndarray) -> np.ndarray:
+    """Closed-form EMSE_μ minimisers for many weights below μ*, one batched solve.
+
+    Row k solves :math:`(A_w - \\mu_k A_u)\\theta = b_w - \\mu_k b_u` with
+    :math:`A = \\Phi^\\top\\Phi/n` and :math:`b = \\Phi^\\top y/n`, the same system
+    as ``unlearn(objective="mu", method="newton")``, which checks every weight and builds a
+    model per weight.
+    """
+    Phi_w, Phi_u = model.design_matrix(split.X_wanted), model.design_matrix(split.X_unwanted)
+    A_w, A_u = Phi_w.T @ Phi_w / Phi_w.shape[0], Phi_u.T @ Phi_u / Phi_u.shape[0]
+    b_w = Phi_w.T @ split.y_wanted / Phi_w.shape[0]
+    b_u = Phi_u.T @ split.y_unwanted / Phi_u.shape[0]
+    mus = np.asarray(mus, dtype=np.float64)[:, None]
+    return np.linalg.solve(A_w - mus[:, :, None] * A_u, (b_w - mus * b_u)[:, :, None])[:, :, 0]
+
+
+def _scores(model, split: Split, thetas: np.ndarray) -> list[dict]:
+    """:func:`emse.metrics.evaluate` of ``model.with_coef(theta)`` for each row of ``thetas``.
+
+    The same formulas as :mod:`emse.metrics`, vectorised over the parameter vectors: the design
+    matrices are built once, the predictions are one matrix product per part of the split, and
+    the targets (already checked by the split) are not validated again for every vector.
+    """
+    r2_of = {}
+    for part in ("wanted", "unwanted", "test"):
+        y = getattr(split, f"y_{part}")
+        residuals = y[:, None] - model.design_matrix(getattr(split, f"X_{part}")) @ thetas.T
+        r2_of[part] = 1.0 - np.sum(residuals**2, axis=0) / np.sum((y - y.mean()) ** 2)
+    columns = {
+        "r2_wanted": r2_of["wanted"], "r2_unwanted": r2_of["unwanted"], "r2_test": r2_of["test"],
+        "exp_r2_wanted": np.exp(r2_of["wanted"] - 1.0),
+        "exp_r2_unwanted": np.exp(r2_of["unwanted"] - 1.0),
+        "fair_r2": r2_of["wanted"] * (1.0 - np.exp(r2_of["unwanted"] - 1.0)),
+    }
+    return [{name: float(columns[name][k]) for name in METRIC_NAMES}
+            for k in range(thetas.shape[0])]
 
 
 def _criterion(name: str, split: Split, pred: dict) -> float:
@@ -267,10 +299,17 @@ def sweep(model, split: Split, objective: str, values: Iterable[float], *,
     if oracle is not None and not hasattr(oracle, "predict"):
         raise TypeError(f"oracle must be a fitted regressor with a predict method; got "
                         f"{type(oracle).__name__}.")
-    run = _unlearn_sigma if objective == "sigma" else _unlearn_mu
+    if objective == "mu":  # closed form, one batched solve for every weight
+        mu_star = critical_mu(model, split.X_wanted, split.X_unwanted)
+        for mu in values:
+            check_nonnegative(mu, "values")
+            if mu >= mu_star:
+                raise UnboundedObjectiveError(mu, mu_star)
+        models = [model.with_coef(theta) for theta in _mu_minimisers(model, split, values)]
+    else:
+        models = [_unlearn_sigma(model, split, v).model for v in values]
     rows = []
-    for v in values:
-        unlearned = run(model, split, v).model
+    for v, unlearned in zip(values, models, strict=True):
         row = {objective: v, **evaluate(unlearned, split)}
         if oracle is not None:
             row["distance to oracle"] = prediction_distance(unlearned, oracle, split.X_test)
@@ -310,18 +349,21 @@ def descent_path(model, split: Split, n_iter: int, *, sigma: float | None = None
     n_iter = check_positive_int(n_iter, "n_iter")
     every = check_positive_int(every, "every")
     sigma = check_sigma(_resolve(sigma, split, "sigma"))
-    first = _unlearn_sigma(model, split, sigma, method="gd", max_iter=1)
-    rows = [{"iteration": 0, "objective": float(first.history[0]), **evaluate(model, split)}]
-    current, done = model, 0
-    while done < n_iter:
-        steps = min(every, n_iter - done)
-        result = _unlearn_sigma(current, split, sigma, method="gd", max_iter=steps)
-        if result.n_iter == 0:  # converged: no further step is taken
-            break
-        current, done = result.model, done + result.n_iter
-        rows.append({"iteration": done, "objective": float(result.history[-1]),
-                     **evaluate(current, split)})
-    return rows
+    Phi_w, Phi_u = model.design_matrix(split.X_wanted), model.design_matrix(split.X_unwanted)
+    objective = emse_sigma_objective(Phi_w, split.y_wanted, Phi_u, split.y_unwanted, sigma)
+    # The step of unlearn(..., method="gd"): 1/L for the curvature bound L of EMSE_sigma.
+    curvature = (2.0 * np.linalg.norm(Phi_w, 2) ** 2
+                 + sigma_curvature_bound(sigma) * np.linalg.norm(Phi_u, 2) ** 2)
+    iterates = [model.flat_coef()]
+    result = gradient_descent(objective, iterates[0], learning_rate=1.0 / curvature,
+                              max_iter=n_iter,
+                              callback=lambda theta: iterates.append(theta.copy()))
+    kept = range(0, len(iterates), every)
+    if (len(iterates) - 1) % every:
+        kept = [*kept, len(iterates) - 1]
+    scores = _scores(model, split, np.array([iterates[k] for k in kept]))
+    return [{"iteration": k, "objective": float(result.history[k]), **row}
+            for k, row in zip(kept, scores, strict=True)]
 
 
 @one_blas_thread

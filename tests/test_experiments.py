@@ -148,6 +148,19 @@ def test_sweep_rows(comparison_a, scenario_a):
         sweep(model, scenario_a, "sigma", [])
 
 
+def test_sweep_of_mu_is_the_closed_form_minimiser_at_every_weight(comparison_a, scenario_a):
+    """The batched solve of the mu sweep gives unlearn's minimiser and evaluate's metrics."""
+    model = comparison_a.models["all data"]
+    weights = comparison_a.mu_star * np.array([0.0, 0.3, 0.9])
+    for row, mu in zip(sweep(model, scenario_a, "mu", weights), weights, strict=True):
+        direct = unlearn(model, scenario_a.X_wanted, scenario_a.y_wanted, scenario_a.X_unwanted,
+                         scenario_a.y_unwanted, objective="mu", mu=mu, method="newton").model
+        expected = evaluate(direct, scenario_a)
+        assert {k: row[k] for k in expected} == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    with pytest.raises(ValueError, match="values must be"):
+        sweep(model, scenario_a, "mu", [-0.1])
+
+
 def test_sweep_distance_to_oracle(comparison_a, scenario_a):
     """With an oracle, rows carry the test-set distance to it: 0 at mu = 0, as compare_methods."""
     model, oracle = comparison_a.models["all data"], comparison_a.models["oracle"]
