@@ -7,10 +7,10 @@ The main entry points are re-exported here::
     result = emse.unlearn(model, X_wanted, y_wanted, X_unwanted, y_unwanted, sigma=1.0)
 
 Submodules: ``models``, ``logistic``, ``neural``, ``neural_unlearn``, ``objectives``, ``losses``,
-``unlearn``, ``optim``, ``protocol``, ``metrics``, ``datasets``, ``draws``, ``baselines``,
-``sisa``, ``verify``, ``membership``, ``experiments``, ``safety``, ``rounding``, ``plotting``,
-``tables``, ``widgets``, ``explorers``. Every model follows one protocol (:mod:`emse.protocol`),
-so every method works on every model that offers what it needs.
+``unlearn``, ``optim``, ``protocol``, ``metrics``, ``datasets``, ``reconstructions``, ``draws``,
+``baselines``, ``sisa``, ``verify``, ``membership``, ``experiments``, ``safety``, ``rounding``,
+``plotting``, ``tables``, ``widgets``, ``explorers``. Every model follows one protocol
+(:mod:`emse.protocol`), so every method works on every model that offers what it needs.
 """
 
 from . import (
@@ -30,6 +30,7 @@ from . import (
     optim,
     plotting,
     protocol,
+    reconstructions,
     rounding,
     safety,
     sisa,
@@ -63,6 +64,7 @@ __all__ = [
     "optim",
     "plotting",
     "protocol",
+    "reconstructions",
     "rounding",
     "safety",
     "sisa",
