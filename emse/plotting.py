@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["COLORS", "FIGSIZE", "STYLE", "new_figure", "plot_fits", "plot_split",
+__all__ = ["COLORS", "FIGSIZE", "STYLE", "new_figure", "plot_draws", "plot_fits", "plot_split",
            "use_book_style"]
 
 #: Size in inches of a one-panel figure; panels of a wider figure share this height.
@@ -120,3 +120,71 @@ def plot_fits(split, models: Mapping[str, object], ax=None, *, colors=None, n_gr
         ax.plot(grid[:, 0], model.predict(grid), color=color, lw=2, label=label)
     ax.legend(loc="best", fontsize=9)
     return ax
+
+
+def plot_draws(values: Mapping[str, object], ax=None, *, floor: float | None = None,
+               colors: Mapping[str, str] | None = None, ylabel: str = ""):
+    """Every draw of one quantity, one column per label, with each column's median marked.
+
+    A strip plot: the draws of a column are spread evenly across its width (no random jitter,
+    so the figure is the same on every run), and a short black bar marks the median. Values
+    below ``floor`` are drawn at ``floor`` as downward triangles and their number is written
+    under the column, so that one catastrophic draw does not squash the others into a line.
+
+    Parameters
+    ----------
+    values : mapping of str to array-like of shape (n_draws,)
+        Column label to the values of the draws (finite, at least one per column).
+    ax : matplotlib Axes, default=None
+        Where to draw; a new figure if ``None``.
+    floor : float, default=None
+        Lowest value shown; ``None`` shows every value where it is.
+    colors : mapping of str to colour, default=None
+        Colour per label; labels found in :data:`COLORS` by default, grey otherwise.
+    ylabel : str, default=""
+        Label of the vertical axis.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        Its ``texts`` hold one note per column with clipped draws.
+    """
+    if isinstance(values, np.ndarray) or not isinstance(values, Mapping) or not values:
+        raise ValueError("values must be a non-empty mapping from column label to the values "
+                         "of the draws.")
+    columns = {}
+    for label, column in values.items():
+        column = np.asarray(column, dtype=np.float64).ravel()
+        if column.size == 0 or not np.all(np.isfinite(column)):
+            raise ValueError(f"values[{label!r}] must hold at least one finite value; got "
+                             f"{column.size} values, {np.sum(~np.isfinite(column))} not finite.")
+        columns[str(label)] = column
+    if floor is not None and not np.isfinite(floor):
+        raise ValueError(f"floor must be a finite number or None; got {floor!r}.")
+    if ax is None:
+        _, ax = new_figure()
+    colors = dict(colors or {})
+    for position, (label, column) in enumerate(columns.items()):
+        color = colors.get(label, COLORS.get(label, COLORS["test"]))
+        spread = np.linspace(-0.25, 0.25, column.size) if column.size > 1 else np.zeros(1)
+        clipped = np.zeros(column.size, bool) if floor is None else column < floor
+        ax.scatter(position + spread[~clipped], column[~clipped], s=18, color=color, alpha=0.8,
+                   zorder=3)
+        median = float(np.median(column))
+        if floor is None or median >= floor:
+            ax.plot([position - 0.32, position + 0.32], [median, median], color="black", lw=1.5,
+                    zorder=4)
+        if clipped.any():
+            ax.scatter(position + spread[clipped], np.full(clipped.sum(), floor), s=30,
+                       marker="v", color=color, zorder=3)
+            ax.annotate(f"{clipped.sum()} below", (position, floor), xytext=(0, -14),
+                        textcoords="offset points", ha="center", va="top", fontsize=8)
+    ax.set_xticks(range(len(columns)), list(columns), rotation=0)
+    ax.set_xlim(-0.6, len(columns) - 0.4)
+    if floor is not None:
+        top = max(float(np.max(column)) for column in columns.values())
+        ax.set_ylim(floor - 0.08 * (max(top, floor) - floor + 1e-12) - 0.02,
+                    max(top, floor) + 0.05 * (max(top, floor) - floor) + 0.02)
+    ax.set_ylabel(ylabel)
+    return ax
+

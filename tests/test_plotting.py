@@ -1,6 +1,7 @@
 """Tests of emse.plotting: figures have the book's size, labels and legend."""
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 from emse.baselines import retrain
@@ -51,3 +52,31 @@ def test_use_book_style_changes_the_figures_drawn_afterwards():
     fig, ax = plt.subplots()  # the rc_context restored the settings from before it
     assert ax.spines["top"].get_visible() == top_before
     plt.close(fig)
+
+
+def test_plot_draws_shows_every_draw_and_counts_the_clipped_ones():
+    """One point per draw; draws below the floor become triangles at the floor, counted."""
+    from emse.plotting import plot_draws
+
+    ax = plot_draws({"a": [0.9, 0.95, 0.97], "b": [0.8, -5.0, -300.0, 0.85]}, floor=-1.0)
+    shown = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections])
+    assert shown.size == 7
+    assert np.sum(shown == -1.0) == 2 and shown.min() == -1.0
+    assert [t.get_text() for t in ax.texts] == ["2 below"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+    assert ax.get_ylim()[0] < -1.0
+    plt.close(ax.figure)
+
+
+def test_plot_draws_without_floor_marks_medians_and_refuses_bad_input():
+    """Without a floor nothing is clipped; a median bar per column; NaN and empty refused."""
+    from emse.plotting import plot_draws
+
+    ax = plot_draws({"x": [1.0, 2.0, 10.0]})
+    assert not ax.texts
+    assert [line.get_ydata()[0] for line in ax.lines] == [2.0]
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="finite"):
+        plot_draws({"x": [1.0, np.nan]})
+    with pytest.raises(ValueError, match="non-empty mapping"):
+        plot_draws({})
