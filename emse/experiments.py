@@ -156,6 +156,8 @@ def best_mu(model, split: Split, *, n_grid: int = 50,
     if not isinstance(criterion, str) or criterion not in METRIC_NAMES:
         raise ValueError(f"criterion must be one of {METRIC_NAMES}; got {criterion!r}.")
     mu_star = critical_mu(model, split.X_wanted, split.X_unwanted)
+    if mu_star == 0:  # the wanted data do not determine every parameter: only mu = 0 is left
+        return 0.0, 0.0
     grid = mu_star * np.arange(n_grid) / n_grid
     scores = [row[criterion] for row in _scores(model, split, _mu_minimisers(model, split, grid))]
     return float(grid[int(np.argmax(scores))]), float(mu_star)
@@ -302,10 +304,12 @@ def sweep(model, split: Split, objective: str, values: Iterable[float], *,
     if objective == "mu":  # closed form, one batched solve for every weight
         mu_star = critical_mu(model, split.X_wanted, split.X_unwanted)
         for mu in values:
-            check_nonnegative(mu, "values")
-            if mu >= mu_star:
+            if check_nonnegative(mu, "values") > 0 and mu >= mu_star:
                 raise UnboundedObjectiveError(mu, mu_star)
-        models = [model.with_coef(theta) for theta in _mu_minimisers(model, split, values)]
+        if mu_star > 0:
+            models = [model.with_coef(theta) for theta in _mu_minimisers(model, split, values)]
+        else:  # only mu = 0 is allowed, and its minimiser is not unique: unlearn's least norm
+            models = [_unlearn_mu(model, split, mu).model for mu in values]
     else:
         models = [_unlearn_sigma(model, split, v).model for v in values]
     rows = []

@@ -145,7 +145,9 @@ def unlearn(
     Raises
     ------
     UnboundedObjectiveError
-        If ``objective="mu"`` and ``mu >= mu*``; the message states μ*.
+        If ``objective="mu"`` and ``0 < mu`` with ``mu >= mu*``; the message states μ*. At
+        ``mu = 0`` EMSE_μ is the mean squared error on the wanted data, which always has a
+        minimiser (the least-norm one when the wanted data do not determine every parameter).
     ValueError, TypeError
         On invalid input, naming the argument.
 
@@ -172,7 +174,7 @@ def unlearn(
 
     if objective == "mu":
         mu_star = critical_mu(model, X_w, X_u)
-        if mu >= mu_star:
+        if mu > 0 and mu >= mu_star:  # at mu = 0 EMSE_mu is the wanted MSE, bounded below
             raise UnboundedObjectiveError(mu, mu_star)
         fun = emse_mu_objective(Phi_w, y_w, Phi_u, y_u, mu)
         hessian = emse_mu_hessian(Phi_w, Phi_u, mu)
@@ -185,7 +187,10 @@ def unlearn(
     if method == "newton":
         # Closed form: 2(A_w - mu A_u) theta = 2(Phi_w^T y_w / n_w - mu Phi_u^T y_u / n_u).
         rhs = 2.0 * (Phi_w.T @ y_w / y_w.size - mu * Phi_u.T @ y_u / y_u.size)
-        theta = linalg.solve(hessian, rhs, assume_a="pos")
+        if mu_star > 0:
+            theta = linalg.solve(hessian, rhs, assume_a="pos")
+        else:  # mu = 0 and the wanted data do not determine every parameter: least norm
+            theta = linalg.lstsq(Phi_w, y_w)[0]
         history = np.array([fun(theta0)[0], fun(theta)[0]])
         return UnlearningResult(model.with_coef(theta), history, 1, True,
                                 "Closed-form minimiser of the quadratic EMSE_mu.", objective,

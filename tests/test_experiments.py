@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from emse import PolynomialRegressor, UnboundedObjectiveError, unlearn
+from emse import PolynomialRegressor, UnboundedObjectiveError, critical_mu, unlearn
 from emse.baselines import retrain
 from emse.datasets import Split, paper_scenario
 from emse.experiments import (
@@ -159,6 +159,24 @@ def test_sweep_of_mu_is_the_closed_form_minimiser_at_every_weight(comparison_a, 
         assert {k: row[k] for k in expected} == pytest.approx(expected, rel=1e-9, abs=1e-12)
     with pytest.raises(ValueError, match="values must be"):
         sweep(model, scenario_a, "mu", [-0.1])
+
+
+def test_undetermined_wanted_data_leave_only_mu_zero():
+    """Degree 15 on 21 wanted points: mu* = 0, EMSE_mu is the least-norm wanted fit, and
+    compare_methods still runs (its EMSE_mu row is the oracle's fit)."""
+    draw = np.random.SeedSequence(0, spawn_key=(2, 8))  # a draw whose A_w is numerically singular
+    split = paper_scenario("A", n_samples=30, degree=15, random_state=draw)
+    model = PolynomialRegressor(degree=15).fit(split.X_train, split.y_train)
+    assert critical_mu(model, split.X_wanted, split.X_unwanted) == 0
+    assert best_mu(model, split) == (0.0, 0.0)
+    comparison = compare_methods(split)
+    mu_fit = comparison.models["EMSE_mu"].predict(split.X_wanted)
+    np.testing.assert_allclose(mu_fit, comparison.models["oracle"].predict(split.X_wanted),
+                               atol=1e-6)
+    (row,) = sweep(model, split, "mu", [0.0])
+    assert row["r2_wanted"] == pytest.approx(_row(comparison, "oracle")["r2_wanted"], abs=1e-6)
+    with pytest.raises(UnboundedObjectiveError):
+        sweep(model, split, "mu", [1e-9])
 
 
 def test_sweep_distance_to_oracle(comparison_a, scenario_a):
