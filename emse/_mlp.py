@@ -70,9 +70,10 @@ def backward(layers, activations, delta: np.ndarray, activation: str) -> np.ndar
     """Backward pass: the gradient of sum(delta * z) with respect to the flat parameters."""
     grads = []
     for k in range(len(layers) - 1, -1, -1):
-        grads.append(delta.sum(axis=0))                  # d/db_k
-        grads.append((activations[k].T @ delta).ravel())  # d/dW_k
-        if k > 0:
+        # layers[k] = (W_l, c_l) with l = k + 1 in the book's notation; delta is Delta_l
+        grads.append(delta.sum(axis=0))                  # d/dc_l = 1^T Delta_l
+        grads.append((activations[k].T @ delta).ravel())  # d/dW_l = a_{l-1}^T Delta_l
+        if k > 0:  # Delta_{l-1} = (Delta_l W_l^T) * psi'(pre-activation of layer l-1)
             delta = (delta @ layers[k][0].T) * slope(activations[k], activation)
     return np.concatenate(grads[::-1])
 
