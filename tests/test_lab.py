@@ -69,12 +69,23 @@ INSPECT = """(selectors) => {
   const rendered = cells.map((cell) => cell.querySelector(".myst, .jp-RenderedMarkdown"));
   const count = (selector) => rendered.reduce(
     (n, e) => n + (e ? e.querySelectorAll(selector).length : 0), 0);
+  // Every text node outside typeset maths, shown or not (innerText is empty for cells that
+  // JupyterLab has not laid out yet, off screen, and for closed solution dropdowns).
+  const text = (e) => {
+    if (!e) return "";
+    const walker = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    const parts = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.parentElement.closest(".katex")) parts.push(node.data);
+    }
+    return parts.join("");
+  };
   const counts = {};
   for (const [name, selector] of Object.entries(selectors)) counts[name] = count(selector);
   return {
     cells: cells.length,
     myst: rendered.filter((e) => e && e.classList.contains("myst")).length,
-    texts: rendered.map((e) => (e ? e.innerText : "")),
+    texts: rendered.map(text),
     counts: counts,
     katex: count(".katex"),
     katexErrors: rendered.flatMap((e) => e ? [...e.querySelectorAll(".katex-error")].map(
@@ -185,6 +196,7 @@ def test_chapter_renders_in_jupyterlab(lab):
     assert report["myst"] == report["cells"] == n_markdown, (
         f"{report['myst']} of {n_markdown} markdown cells rendered by jupyterlab-myst: is it "
         "installed (requirements.txt) and enabled (jupyter labextension list)?")
+    assert all(report["texts"]), "a rendered markdown cell without text"
     raw = [match.group(0) + " in: " + text[max(0, match.start() - 60):match.end() + 60]
            for text in report["texts"] for match in [RAW_MARKUP.search(text)] if match]
     assert not raw, f"raw MyST markup visible in JupyterLab: {raw}"
