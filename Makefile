@@ -36,7 +36,7 @@ NODE_READY := node_modules/.package-lock.json
 ASSETS := _assets/.stamp
 
 .PHONY: help book book-student assignments test lint unit notebooks lab execute bench clean \
-	distclean assets browser
+	distclean assets browser pdf tex lite
 
 help:
 	@echo "make book      build the HTML book into _build/html (executes every chapter)"
@@ -47,6 +47,9 @@ help:
 	@echo "make clean     remove build artefacts (distclean also removes .venv)"
 	@echo "make assets    install (npm ci) and stage the book's offline browser assets"
 	@echo "make browser   optional: install Debian's chromium for the browser tests (root)"
+	@echo "make lite      the in-browser edition (JupyterLite, Pyodide) into _build/html/lite"
+	@echo "make pdf       the print edition, one PDF: _build/latex/emse-book.pdf (runs make tex)"
+	@echo "make tex       install Debian's TeX packages for make pdf and its test (root)"
 	@echo "make book-student  the student edition, without solutions, into _build/student"
 	@echo "make assignments   student notebooks and autograders into _build/assignments"
 	@echo "Needs Python $(PYTHON_MIN) or newer (choose one: make PYTHON=/path/to/python3 ...);"
@@ -96,6 +99,42 @@ browser:
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -qq --no-install-recommends chromium; fi
 
+# The print edition (tools/print_edition.py): the whole book as one PDF from the committed
+# outputs, with Jupyter Book's LaTeX builder and xelatex, into _build/latex/emse-book.pdf; it
+# then checks the PDF (no warning, no "??", no raw markup, every chapter title). The TeX system
+# is Debian's: `make tex` installs it when xelatex, latexmk, pdftotext or a font is missing
+# (root and the Debian archive; about 110 MB to download, 350 MB installed, a minute or two).
+TEX_PACKAGES := latexmk texlive-xetex texlive-fonts-recommended fonts-freefont-otf \
+	fonts-dejavu-core poppler-utils
+tex:
+	@if command -v xelatex >/dev/null && command -v latexmk >/dev/null && \
+	command -v pdftotext >/dev/null && fc-list -q FreeSerif 2>/dev/null && \
+	fc-list -q "DejaVu Sans Mono"; then echo "Debian's TeX packages are installed"; else \
+	echo "Installing Debian's TeX packages for the PDF (needs root and the Debian archive)"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -qq --no-install-recommends $(TEX_PACKAGES) >/dev/null; fi
+
+pdf: $(SETUP) tex
+	$(BIN)/python tools/print_edition.py
+
+# The in-browser edition (tools/lite_edition.py): a JupyterLite site beside the HTML book in which
+# every chapter runs on Pyodide with nothing installed and nothing fetched from another host.
+# The registry packages it ships are downloaded once into $(LITE_CACHE) (about 80 MB); the build
+# itself needs no network (a few seconds). tests/test_lite.py runs every chapter in it.
+LITE_CACHE := $(VENV)/lite-cache
+LITE := _build/html/lite/jupyter-lite.json
+LITE_SOURCES := tools/lite_edition.py $(wildcard tools/lite/*/*.py) $(wildcard book/0*.ipynb) \
+	$(wildcard emse/*.py) pyproject.toml package-lock.json
+
+$(LITE_CACHE)/.stamp: tools/lite_edition.py | $(READY)
+	$(BIN)/python tools/lite_edition.py download --cache $(LITE_CACHE)
+	@touch $@
+
+$(LITE): $(SETUP) $(NODE_READY) $(LITE_CACHE)/.stamp $(LITE_SOURCES)
+	$(BIN)/python tools/lite_edition.py build --cache $(LITE_CACHE) --output $(@D)
+
+lite: $(LITE)
+
 book: $(SETUP) $(ASSETS)
 	@echo "Building the book into _build/html: every chapter changed since the last build is \
 	executed first ($(words $(CHAPTERS)) chapters, a few minutes from scratch on 2 cores)..."
@@ -117,8 +156,9 @@ lint: $(SETUP)
 
 # Unit tests, doctests, the book build test (tests/test_book_build.py) and the browser checks
 # of that build (tests/test_browser.py, screenshots in _build/screenshots/; skipped without an
-# installed Chromium, see `make browser`). The quick loop: pytest -m "not integration".
-unit: $(SETUP) $(ASSETS)
+# installed Chromium, see `make browser`), and every chapter run in the in-browser edition
+# (tests/test_lite.py, on the `make lite` site). The quick loop: pytest -m "not integration".
+unit: $(SETUP) $(ASSETS) $(LITE)
 	$(BIN)/python -m pytest --doctest-modules emse tests
 
 # Strict nbval: every committed output must match a fresh run (volatile text is sanitised).

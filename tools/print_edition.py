@@ -14,12 +14,13 @@ of tools/print_tables.py (result tables typeset as tables). Sphinx runs with the
 except -W (:data:`FLAGS`), so that a warning does not stop the PDF from being made; then latexmk
 runs xelatex. Sphinx's and latexmk's output is kept next to the PDF, in ``build.log``.
 
-The TeX system is Debian's (``make pdf`` installs it when xelatex is missing; see
-:data:`DEBIAN_PACKAGES`). After the build, :func:`check_pdf` reports every problem it finds, and
-the command exits with 1 when there is one: a warning of the build (an unresolved reference is
-one, under -n), an unresolved reference in the PDF ("??"), raw markup of a directive or role
-that did not render, a chapter title missing from the PDF's text (read with pdftotext, from
-poppler-utils), a character missing from a font (xelatex's log).
+The TeX system is Debian's: ``make tex`` (a step of ``make pdf``) installs the packages named
+by ``TEX_PACKAGES`` in the Makefile when one is missing. After the build, :func:`check_pdf`
+reports every problem it finds, and the command exits with 1 when there is one: a warning of
+the build (an unresolved reference is one, under -n), an unresolved reference in the PDF ("??"),
+raw markup of a directive or role that did not render, a chapter title missing from the PDF's
+text (read with pdftotext, from poppler-utils), a character missing from a font (xelatex's
+log). tests/test_pdf.py runs the same checks, and more, on one build per test run.
 """
 
 from __future__ import annotations
@@ -45,19 +46,12 @@ from book_build import (
     write_config,
 )
 
-__all__ = ["DEBIAN_PACKAGES", "FLAGS", "RAW_MARKUP", "PrintBuild", "build_pdf", "chapter_titles",
+__all__ = ["FLAGS", "RAW_MARKUP", "PrintBuild", "build_pdf", "chapter_titles",
            "check_pdf", "pdf_name", "pdf_text", "warnings_of"]
 
 FLAGS = tuple(flag for flag in JB_FLAGS if flag != "-W")
 """The book's Jupyter Book flags without -W: a warning does not stop the PDF from being made;
 :func:`check_pdf` reports it instead."""
-
-DEBIAN_PACKAGES = ("latexmk", "texlive-xetex", "texlive-fonts-recommended", "fonts-freefont-otf",
-                   "fonts-dejavu-core", "poppler-utils")
-"""Debian packages of the print edition, installed with --no-install-recommends: xelatex and
-latexmk, the fonts of the text (FreeSerif), of code (DejaVu Sans Mono) and of mathematics (Latin
-Modern Math), and pdftotext for the checks. The Makefile's ``pdf`` target and .ci/run name the
-same list."""
 
 RAW_MARKUP = ("??", "{glue", "{prf", "{cite}", "{numref}", ":::")
 """Text that must not appear in the PDF: "??" is LaTeX's unresolved reference; the others are
@@ -101,9 +95,8 @@ def build_pdf(output: Path | str | None = None, root: Path | str = ROOT) -> Prin
     root = Path(root).resolve()
     missing = [tool for tool in ("xelatex", "latexmk") if shutil.which(tool) is None]
     if missing:
-        raise RuntimeError(f"{' and '.join(missing)} not found: `make pdf` installs the TeX "
-                           "packages (Debian, as root: apt-get install --no-install-recommends "
-                           f"{' '.join(DEBIAN_PACKAGES)})")
+        raise RuntimeError(f"{' and '.join(missing)} not found: `make tex` installs Debian's "
+                           "TeX packages (as root; TEX_PACKAGES in the Makefile)")
     output = Path(output).resolve() if output is not None else root
     pdf = output / "_build" / "latex" / pdf_name(root)
     pdf.unlink(missing_ok=True)
@@ -127,7 +120,7 @@ def build_pdf(output: Path | str | None = None, root: Path | str = ROOT) -> Prin
 def pdf_text(pdf: Path | str) -> str:
     """The PDF's text, by pdftotext (poppler-utils), pages separated by form feeds."""
     if shutil.which("pdftotext") is None:
-        raise RuntimeError("pdftotext not found (Debian: apt-get install poppler-utils)")
+        raise RuntimeError("pdftotext not found: `make tex` installs it (Debian's poppler-utils)")
     result = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
                             text=True, check=True)
     return result.stdout
