@@ -1,4 +1,4 @@
-r"""The comparison experiment of chapters 3 and 4: every method on one split, and over seeds.
+r"""The comparison experiment of chapters 3 and 4: every method on one split.
 
 One experiment starts from the model trained on all data of a :class:`emse.datasets.Split` and
 evaluates, with :func:`emse.metrics.evaluate`, the five rows of the book's comparison table
@@ -17,9 +17,10 @@ evaluates, with :func:`emse.metrics.evaluate`, the five rows of the book's compa
 ``"oracle"``
     retraining on the wanted data only (:func:`emse.baselines.retrain`), exact unlearning.
 
-:func:`compare_methods` runs them on one split, :func:`compare_over_seeds` on one split per seed,
-and :func:`summarize` reduces the per-seed rows to a mean and a standard deviation. The rows are
-plain dictionaries ready for :class:`emse.tables.Table`.
+:func:`compare_methods` runs them on one split; its rows are plain dictionaries ready for
+:class:`emse.tables.Table`. Over many independent draws, the chapters collect the rows of one
+comparison per draw and reduce them with :func:`emse.draws.summarize_draws` (a mean with its
+95 % interval per quantity).
 
 Every experiment runs with a single BLAS thread (``threadpoolctl``): its linear algebra is tiny,
 and on a busy machine a multi-threaded BLAS slows scipy's L-BFGS down by orders of magnitude.
@@ -27,7 +28,7 @@ and on a busy machine a multi-threaded BLAS slows scipy's L-BFGS down by orders 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from numbers import Integral
 
@@ -50,9 +51,7 @@ __all__ = [
     "Comparison",
     "best_mu",
     "compare_methods",
-    "compare_over_seeds",
     "descent_path",
-    "summarize",
     "sweep",
 ]
 
@@ -368,78 +367,3 @@ def descent_path(model, split: Split, n_iter: int, *, sigma: float | None = None
     scores = _scores(model, split, np.array([iterates[k] for k in kept]))
     return [{"iteration": k, "objective": float(result.history[k]), **row}
             for k, row in zip(kept, scores, strict=True)]
-
-
-@one_blas_thread
-def compare_over_seeds(make_split: Callable[[int], Split], seeds: Iterable[int],
-                       **kwargs) -> list[dict]:
-    """:func:`compare_methods` on one split per seed.
-
-    Parameters
-    ----------
-    make_split : callable
-        ``make_split(seed) -> Split``, for example
-        ``lambda seed: emse.datasets.paper_scenario("A", random_state=seed)``.
-    seeds : iterable of int
-        The seeds, at least one.
-    **kwargs
-        Passed to :func:`compare_methods`.
-
-    Returns
-    -------
-    rows : list of dict
-        ``{"seed": seed, "method": label, **metrics}`` per seed and method, plus ``"mu"`` (the
-        chosen weight) on the ``"EMSE_mu"`` rows.
-    """
-    if not callable(make_split):
-        raise TypeError(f"make_split must be callable; got {type(make_split).__name__}.")
-    seeds = list(seeds)
-    if not seeds:
-        raise ValueError("seeds must hold at least one seed; got none.")
-    rows = []
-    for seed in seeds:
-        comparison = compare_methods(make_split(seed), **kwargs)
-        for row in comparison.rows:
-            extra = {"mu": comparison.mu} if row["method"] == "EMSE_mu" else {}
-            rows.append({"seed": seed, **row, **extra})
-    return rows
-
-
-def summarize(rows: Sequence[dict], metrics: Sequence[str] = METRIC_NAMES) -> list[dict]:
-    """Mean and standard deviation of each metric per method, over the rows of many seeds.
-
-    Parameters
-    ----------
-    rows : sequence of dict
-        Rows with a ``"method"`` key and a number under each of ``metrics``, as
-        :func:`compare_over_seeds` returns (rows may carry further keys of their own, such as a
-        distance to the oracle computed by the caller).
-    metrics : sequence of str, default=METRIC_NAMES
-        Which keys to reduce.
-
-    Returns
-    -------
-    summary : list of dict
-        Per method, in order of first appearance: ``"method"``, ``"seeds"`` (number of rows), and
-        ``"<metric> mean"``, ``"<metric> sd"`` (sample standard deviation, ``ddof=1``; 0 for a
-        single row) per metric.
-    """
-    metrics = [metrics] if isinstance(metrics, str) else list(metrics)
-    if not metrics or not all(isinstance(m, str) for m in metrics):
-        raise ValueError(f"metrics must be a non-empty sequence of key names; got {metrics!r}.")
-    rows = list(rows)
-    if not rows or any("method" not in row for row in rows):
-        raise ValueError("rows must be a non-empty sequence of dicts with a 'method' key.")
-    missing = sorted({m for row in rows for m in metrics if m not in row})
-    if missing:
-        raise ValueError(f"every row must hold every metric; missing {missing}.")
-    summary = []
-    for method in dict.fromkeys(row["method"] for row in rows):
-        group = [row for row in rows if row["method"] == method]
-        entry = {"method": method, "seeds": len(group)}
-        for metric in metrics:
-            values = np.array([row[metric] for row in group], dtype=np.float64)
-            entry[f"{metric} mean"] = float(values.mean())
-            entry[f"{metric} sd"] = float(values.std(ddof=1)) if values.size > 1 else 0.0
-        summary.append(entry)
-    return summary

@@ -14,9 +14,7 @@ from emse.experiments import (
     Comparison,
     best_mu,
     compare_methods,
-    compare_over_seeds,
     descent_path,
-    summarize,
     sweep,
 )
 from emse.metrics import METRIC_NAMES, evaluate
@@ -221,58 +219,6 @@ def test_descent_path_bad_arguments(comparison_a, scenario_a):
         descent_path(comparison_a.models["all data"], scenario_a, 0)
     with pytest.raises(ValueError, match="every must be an integer >= 1"):
         descent_path(comparison_a.models["all data"], scenario_a, 5, every=0)
-
-
-def test_compare_over_seeds_and_summarize():
-    """One row per seed and method; the summary's mean and sd are those of the rows."""
-    rows = compare_over_seeds(lambda seed: paper_scenario("A", random_state=seed, n_samples=60,
-                                                          n_test=30), [1, 2, 3], n_mu=5)
-    assert len(rows) == 3 * len(METHODS)
-    assert [row["seed"] for row in rows[:len(METHODS)]] == [1] * len(METHODS)
-    assert all("mu" in row for row in rows if row["method"] == "EMSE_mu")
-    again = compare_over_seeds(lambda seed: paper_scenario("A", random_state=seed, n_samples=60,
-                                                           n_test=30), [1, 2, 3], n_mu=5)
-    assert rows == again
-    summary = summarize(rows, ["r2_wanted"])
-    assert [entry["method"] for entry in summary] == list(METHODS)
-    values = [row["r2_wanted"] for row in rows if row["method"] == "oracle"]
-    oracle = summary[-1]
-    assert oracle["seeds"] == 3
-    assert oracle["r2_wanted mean"] == pytest.approx(np.mean(values))
-    assert oracle["r2_wanted sd"] == pytest.approx(np.std(values, ddof=1))
-
-
-def test_summarize_known_answer_and_single_row():
-    """Mean and sample sd of hand-made rows; one row has sd 0."""
-    rows = [{"method": "m", "fair_r2": 1.0}, {"method": "m", "fair_r2": 3.0}]
-    assert summarize(rows, ["fair_r2"]) == [{"method": "m", "seeds": 2, "fair_r2 mean": 2.0,
-                                             "fair_r2 sd": pytest.approx(np.sqrt(2.0))}]
-    assert summarize(rows[:1], "fair_r2")[0]["fair_r2 sd"] == 0.0
-    custom = [{"method": "m", "distance": 0.5}, {"method": "n", "distance": 1.5}]
-    assert [e["distance mean"] for e in summarize(custom, ["distance"])] == [0.5, 1.5]
-
-
-@pytest.mark.parametrize(
-    ("rows", "metrics", "message"),
-    [
-        ([], ["fair_r2"], "rows must be a non-empty sequence"),
-        ([{"fair_r2": 1.0}], ["fair_r2"], "rows must be a non-empty sequence"),
-        ([{"method": "m", "fair_r2": 1.0}], ["accuracy"], "missing"),
-        ([{"method": "m", "fair_r2": 1.0}], [], "metrics must be a non-empty sequence"),
-    ],
-)
-def test_summarize_bad_arguments(rows, metrics, message):
-    """Bad rows and metric names are refused."""
-    with pytest.raises(ValueError, match=message):
-        summarize(rows, metrics)
-
-
-def test_compare_over_seeds_bad_arguments():
-    """make_split must be callable and seeds non-empty."""
-    with pytest.raises(TypeError, match="make_split must be callable"):
-        compare_over_seeds(paper_scenario("A"), [0])
-    with pytest.raises(ValueError, match="seeds must hold"):
-        compare_over_seeds(lambda seed: paper_scenario("A", random_state=seed), [])
 
 
 # --- The conditions for success of chapter 3, as tests ------------------------------------------
