@@ -15,8 +15,13 @@ one after the other in one browser; each one's time is printed (``-s`` shows it,
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
+import io
 import json
 import os
+import re
 import threading
 import time
 import zipfile
@@ -24,7 +29,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import lite_edition
 import pytest
@@ -87,6 +92,8 @@ def test_tampered_pure_wheel_is_refused(tmp_path, monkeypatch):
 
 def test_official_lock_closure_and_trimmed_lock():
     """The shipped packages are closed under the official lock's dependencies."""
+    if not (lite_edition.NODE_PYODIDE / "pyodide-lock.json").is_file() and not IN_CI:
+        pytest.skip("npm's pyodide is not installed: run `make assets` (npm ci)")
     lock = lite_edition.official_lock()
     names = lite_edition.closure(lock, lite_edition.ROOT_PACKAGES)
     assert {"numpy", "scipy", "scikit-learn", "matplotlib", "ipython", "openblas"} <= set(names)
@@ -99,26 +106,29 @@ def test_official_lock_closure_and_trimmed_lock():
         lite_edition.trimmed_lock(lock, [s for s in shipped if s.entry["name"] != "numpy"])
 
 
+def record_digest(data: bytes) -> str:
+    """A wheel RECORD's hash of ``data``."""
+    return "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(
+        b"=").decode()
+
+
 def test_own_wheels_are_valid():
     """The emse and myst_nb wheels hold the package, metadata and a RECORD that matches."""
-    for item, data in lite_edition.own_wheels():
-        path = Path(item.file_name)
-        with zipfile.ZipFile(__import__("io").BytesIO(data)) as archive:
+    wheels = lite_edition.own_wheels()
+    for item, data in wheels:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
             record = next(n for n in names if n.endswith(".dist-info/RECORD"))
-            rows = [line.split(",") for line in archive.read(record).decode().splitlines()]
-            for name, digest, _size in rows:
-                if digest:
-                    import base64
-                    import hashlib
-                    actual = base64.urlsafe_b64encode(
-                        hashlib.sha256(archive.read(name)).digest()).rstrip(b"=").decode()
-                    assert digest == f"sha256={actual}", name
-        package = item.entry["imports"][0]
-        assert f"{package}/__init__.py" in names, path
+            for name, digest, _size in csv.reader(io.StringIO(archive.read(record).decode())):
+                if name != record:
+                    assert digest == record_digest(archive.read(name)), name
+        assert f"{item.entry['imports'][0]}/__init__.py" in names, item.file_name
         assert item.entry["sha256"] == lite_edition.sha256(data)
-    emse = next(item for item, _ in lite_edition.own_wheels() if item.entry["name"] == "emse")
+    emse = next(item for item, _ in wheels if item.entry["name"] == "emse")
     assert "ipywidgets" in emse.entry["depends"]
+    assert {"emse/_threads.py", "emse/widgets.py"} <= set(
+        zipfile.ZipFile(io.BytesIO(dict((i.entry["name"], d) for i, d in wheels)["emse"]))
+        .namelist())
 
 
 def test_glue_stand_in_displays(monkeypatch):
@@ -202,6 +212,26 @@ def lite_context(server):
         yield context
         context.close()
         browser.close()
+
+
+@pytest.mark.integration
+def test_chapter_pages_link_into_the_edition(built_book, site):
+    """Each chapter page of the book has a button whose relative link opens that chapter in
+    the edition beside it (lab/index.html?path=NN-name.ipynb, the notebook in its contents)."""
+    html = built_book.html
+    if not (html / "book" / "index.html").is_file():
+        pytest.fail("the book did not build:\n" + built_book.log[-3000:])
+    for chapter in CHAPTERS:
+        page = html / "book" / chapter.replace(".ipynb", ".html")
+        found = re.search(r'<a href="([^"]+)"[^>]*class="[^"]*btn-lite-launch',
+                          page.read_text(encoding="utf-8"))
+        assert found, f"{page.name} has no button into the in-browser edition"
+        url = urlparse(found.group(1))
+        assert not url.scheme and not url.netloc, f"{page.name}: not relative: {url.geturl()}"
+        target = Path(os.path.normpath(page.parent / url.path)).relative_to(html)
+        assert (site / target).is_file(), f"{page.name} links to {target}, not in the site"
+        assert parse_qs(url.query) == {"path": [chapter]}, url.geturl()
+        assert (LITE / "files" / chapter).is_file()
 
 
 # Runs every cell of the open notebook through JupyterLab's own command, then reports each
