@@ -7,7 +7,8 @@ names a PDF to test). They need
 xelatex, latexmk and pdftotext (`make tex` installs Debian's packages): without them they are
 skipped, except under CI (the CI environment variable set, as .ci/run does), where they fail.
 
-The quick tests check tools/print_tables.py (result tables as LaTeX tables) and the helpers.
+The quick tests check the LaTeX-only transforms (tools/print_tables.py: result tables as tables;
+tools/print_proofs.py: proofs as text) and the helpers.
 """
 
 import json
@@ -31,6 +32,7 @@ from print_edition import (
     pdf_text,
     warnings_of,
 )
+from print_proofs import QED, plain_proof
 from print_tables import column_spec, parse_emse_table, table_node
 
 from emse.tables import Table
@@ -220,3 +222,15 @@ def test_chapter_titles_follow_the_toc():
 def test_warnings_of_strips_colour():
     log = "reading\n\x1b[91m/x.md:3: WARNING: undefined label: 'a'\x1b[39;49;00m\ndone"
     assert warnings_of(log) == ["/x.md:3: WARNING: undefined label: 'a'"]
+
+
+def test_proof_prints_as_text_with_a_square():
+    """A proof admonition becomes its paragraphs: "Proof." in italics, a square at the end."""
+    admonition = nodes.admonition("", nodes.paragraph(text="Proof. Expand the square."),
+                                  nodes.paragraph(text="Done."), classes=["proof", "proof"])
+    proof = plain_proof(admonition)
+    first, last = proof.children
+    assert isinstance(first[0], nodes.emphasis) and first[0].astext() == "Proof."
+    assert first.astext() == "Proof. Expand the square."
+    assert isinstance(last[-1], nodes.raw) and last[-1].astext() == QED
+    assert admonition.astext().startswith("Proof. Expand")  # the input is not modified
