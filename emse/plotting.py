@@ -177,8 +177,8 @@ def plot_draws(values: Mapping[str, object], ax=None, *, floor: float | None = N
         if clipped.any():
             ax.scatter(position + spread[clipped], np.full(clipped.sum(), floor), s=30,
                        marker="v", color=color, zorder=3)
-            ax.annotate(f"{clipped.sum()} below", (position, floor), xytext=(0, -14),
-                        textcoords="offset points", ha="center", va="top", fontsize=8)
+            ax.annotate(f"{clipped.sum()} below", (position, floor), xytext=(0, 7),
+                        textcoords="offset points", ha="center", va="bottom", fontsize=8)
     ax.set_xticks(range(len(columns)), list(columns), rotation=0)
     ax.set_xlim(-0.6, len(columns) - 0.4)
     if floor is not None:
