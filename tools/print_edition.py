@@ -8,9 +8,10 @@
 
 The build renders the committed outputs (``execute_notebooks: off``, like the test build of
 tools/book_build.py; ``make test`` checks with nbval that they are what a fresh run gives), with
-the book's own ``_config.yml`` otherwise: its LaTeX settings (``latex:`` and the ``latex_*``
-entries of ``sphinx.config``), the stand-in ``tools/latex/bbm.sty`` and the LaTeX-only transform
-of tools/print_tables.py (result tables typeset as tables). Sphinx runs with the book's flags
+no HTML static files, and with the book's own ``_config.yml`` otherwise: its LaTeX settings
+(``latex:`` and the ``latex_*`` entries of ``sphinx.config``), the stand-in
+``tools/latex/bbm.sty`` and the LaTeX-only transforms of tools/print_tables.py (result tables
+typeset as tables) and tools/print_proofs.py (proofs as text). Sphinx runs with the book's flags
 except -W (:data:`FLAGS`), so that a warning does not stop the PDF from being made; then latexmk
 runs xelatex. Sphinx's and latexmk's output is kept next to the PDF, in ``build.log``.
 
@@ -101,8 +102,11 @@ def build_pdf(output: Path | str | None = None, root: Path | str = ROOT) -> Prin
     pdf = output / "_build" / "latex" / pdf_name(root)
     pdf.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix="emse-print-") as folder:
-        config = write_config(derive_config(load_config(root), root=root, execute="off"),
-                              Path(folder) / "_config.yml")
+        # No HTML static files: the PDF needs none, and the browser assets (_assets/, staged
+        # by `make assets`) need not exist for it.
+        derived = derive_config(load_config(root), root=root, execute="off",
+                                sphinx_config={"html_static_path": []})
+        config = write_config(derived, Path(folder) / "_config.yml")
         command = [jupyter_book(), "build", str(root), "--path-output", str(output),
                    "--config", str(config), "--builder", "pdflatex", *FLAGS]
         start = time.perf_counter()
