@@ -42,9 +42,9 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def chapters():
-    """The notebooks of the book, as dicts."""
-    return [json.loads(path.read_text(encoding="utf-8"))
-            for path in sorted((ROOT / "book").glob("*.ipynb"))]
+    """The notebooks of _toc.yml, as dicts."""
+    paths = [(ROOT / stem).with_suffix(".ipynb") for stem in toc_files()]
+    return [json.loads(path.read_text(encoding="utf-8")) for path in paths if path.is_file()]
 
 
 def outputs():
