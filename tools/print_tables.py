@@ -6,9 +6,10 @@ aligned plain text. The HTML book shows the first. For LaTeX, myst-nb would choo
 printed as a monospace block that wraps on a page. Before myst-nb chooses (its ``SelectMimeType``
 runs at priority 4), this transform replaces each output bundle holding an ``emse-table`` by a
 docutils table (caption as title, header row, body rows), which the LaTeX writer typesets as a
-numbered table; an output cell holding nothing else is replaced as a whole, so the table is not
-boxed as code output. It runs for the LaTeX builder only: the HTML build is unchanged. Loaded
-through ``sphinx.local_extensions`` in _config.yml.
+numbered table (numbers right-aligned; a smaller size from five columns on); an output cell
+holding nothing else is replaced as a whole, so the table is not boxed as code output. It runs
+for the LaTeX builder only: the HTML build is unchanged. Loaded through
+``sphinx.local_extensions`` in _config.yml.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ __all__ = ["ResultTablesToLatex", "TableParser", "column_spec", "parse_emse_tabl
 
 MARKER = 'class="emse-table"'
 """How the HTML of an :class:`emse.tables.Table` starts (``Table._repr_html_``)."""
+
+SMALL_FROM_COLUMNS = 5
+"""Tables of this many columns or more are set in a smaller size, so fewer cells wrap."""
 
 LONG_TABLE_ROWS = 30
 """Sphinx typesets a table of more rows as a ``longtable``, which takes no tabulary columns."""
@@ -163,6 +167,9 @@ class ResultTablesToLatex(SphinxPostTransform):
             new: list[nodes.Node] = [table]
             if rows and len(rows) + 1 <= LONG_TABLE_ROWS:
                 new.insert(0, addnodes.tabular_col_spec(spec=column_spec(rows)))
+            if len(header) >= SMALL_FROM_COLUMNS:
+                new = [nodes.raw("", r"\begingroup\small", format="latex"), *new,
+                       nodes.raw("", r"\endgroup", format="latex")]
             output = bundle.parent
             if (isinstance(output, nodes.container) and "cell_output" in output["classes"]
                     and len(output.children) == 1):
