@@ -2,10 +2,10 @@
 
 The integration tests share one PDF per test run (the module fixture ``printed``): the one
 `make pdf` left in _build/latex/ when it is newer than every file it is made from, else a fresh
-build into a temporary folder (about a minute; always a fresh build under CI, unless EMSE_PDF
-names a PDF to test). They need
-xelatex, latexmk and pdftotext (`make tex` installs Debian's packages): without them they are
-skipped, except under CI (the CI environment variable set, as .ci/run does), where they fail.
+build into a temporary folder (about a minute; always a fresh build under CI). EMSE_PDF=path
+names a built PDF to test instead. They need xelatex, latexmk and pdftotext (`make tex`
+installs Debian's packages): without them they are skipped, except under CI (the CI
+environment variable set, as .ci/run does), where they fail.
 
 The quick tests check the LaTeX-only transforms (tools/print_tables.py: result tables as tables;
 tools/print_proofs.py: proofs as text) and the helpers.
