@@ -105,7 +105,7 @@ browser:
 # is Debian's: `make tex` installs it when xelatex, latexmk, pdftotext or a font is missing
 # (root and the Debian archive; about 110 MB to download, 350 MB installed, a minute or two).
 TEX_PACKAGES := latexmk texlive-xetex texlive-fonts-recommended fonts-freefont-otf \
-	fonts-dejavu-core poppler-utils
+	fonts-dejavu-core fontconfig poppler-utils
 tex:
 	@if command -v xelatex >/dev/null && command -v latexmk >/dev/null && \
 	command -v pdftotext >/dev/null && fc-list -q FreeSerif 2>/dev/null && \
