@@ -8,7 +8,8 @@ installs Debian's packages): without them they are skipped, except under CI (the
 environment variable set, as .ci/run does), where they fail.
 
 The quick tests check the LaTeX-only transforms (tools/print_tables.py: result tables as tables;
-tools/print_proofs.py: proofs as text) and the helpers.
+tools/print_proofs.py: proofs as text; tools/print_appendices.py: the last part as appendices)
+and the helpers.
 """
 
 import json
@@ -21,6 +22,7 @@ from pathlib import Path
 import pytest
 from book_build import toc_files
 from docutils import nodes
+from print_appendices import first_appendix
 from print_edition import (
     LOG,
     RAW_MARKUP,
@@ -234,3 +236,15 @@ def test_proof_prints_as_text_with_a_square():
     assert first.astext() == "Proof. Expand the square."
     assert isinstance(last[-1], nodes.raw) and last[-1].astext() == QED
     assert admonition.astext().startswith("Proof. Expand")  # the input is not modified
+
+
+def test_appendices_start_after_the_last_numbered_part():
+    """The first chapter of the unnumbered parts after the numbered ones opens the appendices."""
+    from sphinx_external_toc.parsing import parse_toc_yaml
+
+    site_map = parse_toc_yaml(ROOT / "_toc.yml")
+    parts = site_map.root.subtrees
+    expected = next((str(part.items[0]) for i, part in enumerate(parts)
+                     if not part.numbered and any(p.numbered for p in parts[:i])), None)
+    assert first_appendix(site_map) == expected
+    assert first_appendix(None) is None
