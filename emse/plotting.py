@@ -129,12 +129,13 @@ def plot_draws(values: Mapping[str, object], ax=None, *, floor: float | None = N
     A strip plot: the draws of a column are spread evenly across its width (no random jitter,
     so the figure is the same on every run), and a short black bar marks the median. Values
     below ``floor`` are drawn at ``floor`` as downward triangles and their number is written
-    under the column, so that one catastrophic draw does not squash the others into a line.
+    just above them, so that one catastrophic draw does not squash the others into a line.
 
     Parameters
     ----------
-    values : mapping of str to array-like of shape (n_draws,)
-        Column label to the values of the draws (finite, at least one per column).
+    values : mapping
+        From each column label (a string) to the values of its draws, an array-like of shape
+        (n_draws,) with at least one value, all finite.
     ax : matplotlib Axes, default=None
         Where to draw; a new figure if ``None``.
     floor : float, default=None

@@ -98,7 +98,7 @@ def calibrated_scenario(
     max_magnitude : float, default=10.0
         Largest magnitude :math:`\beta` accepted, ``> 0`` (in units of the target; the wanted
         curve spans [-1, 1]).
-    random_state : int, numpy.random.Generator or SeedSequence, default=None
+    random_state : int, numpy.random.Generator or numpy.random.SeedSequence, default=None
         Source of the inputs, the noise and the gross errors.
 
     Returns
