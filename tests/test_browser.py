@@ -8,6 +8,14 @@ output with a traceback, every embedded widget rendered, and every solution drop
 click. The search page finds "Ethical MSE". A full-page screenshot of each page is saved in
 ``_build/screenshots/`` so a person can look.
 
+Readable by everyone (tools/a11y.py, tools/static/a11y.css and a11y.js): on every page axe-core
+(npm, pinned in package.json, injected from node_modules/) finds no serious or critical
+violation (every violation is written to ``_build/screenshots/axe/<page>.json``); no TeX error and
+no undefined macro (MathJax shows ``\\lVertP`` in red instead of failing); every image has alt
+text that says what it shows (not its file name); and at a 375-pixel-wide viewport the page does
+not scroll sideways: whatever is wider than the column (tables, equations, code) scrolls in its
+own box, and nothing is clipped. In dark mode, figures are shown on white.
+
 The browser is an installed Chromium: the file named by the environment variable ``CHROMIUM``,
 else Debian's ``/usr/bin/chromium``, else ``chromium``, ``chromium-browser`` or ``google-chrome``
 on the PATH. Playwright only drives it and never downloads a browser of its own. Without one,
@@ -19,6 +27,7 @@ session build of tests/conftest.py.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -52,6 +61,13 @@ LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
 KNOWN_PAGE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
 
 WIDGET_VIEW = 'script[type="application/vnd.jupyter.widget-view+json"]'
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+AXE_REPORTS = SCREENSHOTS / "axe"
+# axe-core impacts that fail a page; "moderate" and "minor" ones are reported in AXE_REPORTS.
+AXE_FAILING = ("serious", "critical")
+PHONE = {"width": 375, "height": 812}
+# Sub-pixel and italic-overhang overflow (a formula 2 px wider than its box) is not content.
+OVERFLOW_SLACK_PX = 4
 
 # Runs in the page once MathJax, the images and the widgets are done; returns what to assert.
 INSPECT_PAGE = r"""(widgetView) => {
@@ -70,7 +86,17 @@ INSPECT_PAGE = r"""(widgetView) => {
     equations: math.length,
     untypeset: math.filter((e) => !e.querySelector("mjx-container")).map(text),
     texErrors: [...document.querySelectorAll("mjx-merror")].map(
-      (e) => e.getAttribute("data-mjx-error") || text(e)),
+      (e) => e.getAttribute("data-mjx-error") || text(e)).concat(
+      // An undefined macro is no error to MathJax: it shows the macro's name in red.
+      [...document.querySelectorAll('mjx-assistive-mml mtext[mathcolor="red"]')]
+        .filter((e) => e.textContent.trim().startsWith("\\"))
+        .map((e) => "undefined macro " + e.textContent.trim())),
+    // Alt text that says nothing: missing, a file name or path, or under three words.
+    badAlt: [...document.images].filter((img) => {
+      const alt = (img.getAttribute("alt") || "").trim();
+      return alt.split(/\s+/).length < 3
+        || /\.(png|jpe?g|gif|svg|webp)$|_images\/|^data:/i.test(alt);
+    }).map((img) => (img.getAttribute("alt") || "(no alt)") + " <- " + img.src.slice(0, 80)),
     rawTex: rawTex,
     images: document.images.length,
     brokenImages: [...document.images].filter(
@@ -94,6 +120,66 @@ WAIT_FOR_MATHJAX = """() => (window.MathJax && MathJax.startup && MathJax.startu
 
 WAIT_FOR_WIDGETS = """(widgetView) => document.querySelectorAll(widgetView).length
   <= document.querySelectorAll(".widget-subarea > .jupyter-widgets").length"""
+
+
+RUN_AXE = """async () => {
+  const started = performance.now();
+  // preload: false, or axe fetches every stylesheet again to read its rules, which Chromium
+  // refuses for file:// pages (and only css-orientation-lock would use them).
+  const result = await axe.run(document, {resultTypes: ["violations"], preload: false});
+  return {
+    seconds: (performance.now() - started) / 1000,
+    violations: result.violations.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map((n) => ({target: n.target.join(" "), html: n.html.slice(0, 300),
+                                  summary: n.failureSummary})),
+    })),
+  };
+}"""
+
+# At a phone's width: the page must not scroll sideways, every element of the article must fit
+# in the viewport or sit in a box that scrolls sideways, and no box may clip its content.
+NARROW_PROBLEMS = """(slack) => {
+  const width = document.documentElement.clientWidth;
+  const problems = [];
+  const pageWidth = document.documentElement.scrollWidth;
+  if (pageWidth > width + slack) problems.push(`the page is ${pageWidth} px wide`);
+  const article = document.querySelector(".bd-article");
+  if (!article) return problems.concat(["no .bd-article"]);
+  const classes = (e) => (typeof e.className === "string" && e.className.trim()
+    ? "." + e.className.trim().split(/\\s+/).join(".") : "");
+  const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") + classes(e);
+  const inScrollBox = (e) => {
+    for (let a = e.parentElement; a && a !== article; a = a.parentElement) {
+      const overflow = getComputedStyle(a).overflowX;
+      if (overflow === "auto" || overflow === "scroll") return true;
+    }
+    return false;
+  };
+  for (const e of article.querySelectorAll("*")) {
+    // Inside a formula: MathJax's own boxes (stretchy delimiters clip by design, the screen
+    // readers' copy is hidden on purpose); the formula's box itself is checked.
+    if (e.parentElement.closest("mjx-container")) continue;
+    const box = e.getBoundingClientRect();
+    if (box.width > 0 && box.right > width + slack && !inScrollBox(e)) {
+      problems.push(`${name(e)} reaches ${Math.round(box.right)} px`);
+    }
+    const overflow = getComputedStyle(e).overflowX;
+    if ((overflow === "hidden" || overflow === "clip") && e.clientWidth > 0
+        && e.scrollWidth > e.clientWidth + slack) {
+      problems.push(`${name(e)} clips ${e.scrollWidth - e.clientWidth} px of its content`);
+    }
+  }
+  return [...new Set(problems)];
+}"""
+
+DARK_FIGURES = """() => {
+  document.documentElement.dataset.theme = "dark";
+  return [...document.querySelectorAll(".cell_output img")].map((img) => {
+    const style = getComputedStyle(img);
+    return {src: img.src.slice(-40), background: style.backgroundColor, filter: style.filter};
+  });
+}"""
 
 
 def find_chromium() -> Path | None:
@@ -156,6 +242,29 @@ def book(built_book):
     if not (built_book.html / "book" / "index.html").is_file():
         pytest.fail("the book did not build:\n" + built_book.log[-3000:])
     return built_book.html
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> Path:
+    """axe-core's script, installed by npm from package.json (``make assets`` runs npm ci)."""
+    if not AXE_JS.is_file():
+        pytest.fail(f"{AXE_JS} is missing: run `npm ci` (make assets) to install axe-core")
+    return AXE_JS
+
+
+def run_axe(page, axe_js: Path, stem: str) -> list[dict]:
+    """Run axe-core on the page; save every violation; return the serious and critical ones."""
+    page.add_script_tag(path=str(axe_js))
+    result = page.evaluate(RUN_AXE)
+    report = AXE_REPORTS / f"{Path(stem).name}.json"
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps({"page": stem, **result}, indent=1), encoding="utf-8")
+    return [v for v in result["violations"] if v["impact"] in AXE_FAILING]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    return "\n".join(f"{v['impact']} {v['id']} ({v['help']}), {len(v['nodes'])} element(s): "
+                     + "; ".join(n["target"] for n in v["nodes"][:4]) for v in violations)
 
 
 @contextmanager
@@ -229,8 +338,9 @@ def test_chromium_is_installed_not_downloaded(chromium):
 
 
 @pytest.mark.parametrize("stem", toc_files())
-def test_page_reads_offline(browser, book, stem):
-    """One page of the book, opened from disk with no network, renders completely."""
+def test_page_reads_offline(browser, book, axe_js, stem):
+    """One page of the book, opened from disk with no network, renders completely, passes
+    axe-core and reads at a phone's width."""
     with visit(browser, (book / f"{stem}.html").as_uri()) as seen:
         report = seen.page.evaluate(INSPECT_PAGE, WIDGET_VIEW)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -242,6 +352,12 @@ def test_page_reads_offline(browser, book, stem):
         seen.page.screenshot(path=str(shot), full_page=True, clip=clip, type="jpeg",
                              quality=SCREENSHOT_QUALITY)
         dropdown_problems = open_dropdowns(seen.page)
+        # With every solution open, so that axe-core checks what is inside them too.
+        axe_problems = run_axe(seen.page, axe_js, stem)
+        seen.page.set_viewport_size(PHONE)
+        seen.page.evaluate("() => new Promise((done) => requestAnimationFrame(() => "
+                           "requestAnimationFrame(done)))")
+        narrow_problems = seen.page.evaluate(NARROW_PROBLEMS, OVERFLOW_SLACK_PX)
     assert shot.stat().st_size > 0, f"empty screenshot {shot}"
     assert not seen.remote, f"requests that tried to leave the machine: {seen.remote}"
     assert not seen.missing, f"local files the page asked for but the build lacks: {seen.missing}"
@@ -254,6 +370,33 @@ def test_page_reads_offline(browser, book, stem):
     assert report["widgetsRendered"] >= report["widgetViews"], report
     assert not report["widgetErrors"], f"widgets that failed: {report['widgetErrors']}"
     assert not dropdown_problems, dropdown_problems
+    assert not report["badAlt"], f"alt text that does not say what it shows: {report['badAlt']}"
+    assert not axe_problems, "axe-core:\n" + describe_violations(axe_problems)
+    assert not narrow_problems, f"at {PHONE['width']} px: {narrow_problems[:15]}"
+
+
+def test_figures_on_white_in_dark_mode(browser, book):
+    """In the theme's dark mode, every figure of a chapter is shown on white and undimmed."""
+    with visit(browser, (book / "book" / "02-deriving-emse.html").as_uri()) as seen:
+        figures = seen.page.evaluate(DARK_FIGURES)
+    assert figures, "no figure to check"
+    wrong = [f for f in figures
+             if f["background"] != "rgb(255, 255, 255)" or f["filter"] != "none"]
+    assert not wrong, f"figures not on white in dark mode: {wrong}"
+
+
+def test_undefined_macro_is_caught(browser, book):
+    """The TeX check is not vacuous: an undefined macro typeset on a book page is reported."""
+    with visit(browser, (book / "book" / "index.html").as_uri()) as seen:
+        seen.page.evaluate("""() => {
+          const p = document.createElement("p");
+          p.className = "math";
+          p.textContent = "\\\\(\\\\alpha\\\\lVertP\\\\theta\\\\)";
+          document.querySelector(".bd-article").append(p);
+          return MathJax.typesetPromise([p]);
+        }""")
+        report = seen.page.evaluate(INSPECT_PAGE, WIDGET_VIEW)
+    assert report["texErrors"] == ["undefined macro \\lVertP"], report["texErrors"]
 
 
 def test_book_has_equations_and_figures(browser, book):
