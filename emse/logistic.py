@@ -42,6 +42,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._blas import crossprod
 from ._validation import (
     check_features,
     check_model_data,
@@ -177,10 +178,10 @@ def _hessian(theta, Phi, n_classes, alpha):
     probs = softmax(Phi @ theta.reshape(p, n_classes), axis=1)
     # - sum_i (pi_i kron phi_i)(pi_i kron phi_i)^T, with rows V_i[a K + k] = phi_ia pi_ik
     V = (Phi[:, :, None] * probs[:, None, :]).reshape(n, p * n_classes)
-    hessian = -(V.T @ V)
+    hessian = -crossprod(V)
     blocks = hessian.reshape(p, n_classes, p, n_classes)  # a view: writes go to hessian
     for k in range(n_classes):  # + sum_i pi_ik phi_i phi_i^T on the (k, k) blocks
-        blocks[:, k, :, k] += Phi.T @ (probs[:, k, None] * Phi)
+        blocks[:, k, :, k] += crossprod(Phi, probs[:, k, None] * Phi)
     hessian[np.diag_indices_from(hessian)] += alpha
     return hessian
 

@@ -1,0 +1,43 @@
+"""emse._blas.crossprod: numpy's a.T @ b natively, scipy's BLAS under Pyodide (emscripten)."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from emse import _blas
+
+
+@pytest.fixture
+def arrays():
+    rng = np.random.default_rng(0)
+    return rng.standard_normal((40, 7)), rng.standard_normal((40, 3))
+
+
+def test_native_is_numpy_exactly(arrays):
+    a, b = arrays
+    assert np.array_equal(_blas.crossprod(a), a.T @ a)
+    assert np.array_equal(_blas.crossprod(a, b), a.T @ b)
+
+
+@pytest.mark.parametrize("platform", ["linux", "emscripten"])
+def test_matches_the_product_on_every_platform(arrays, monkeypatch, platform):
+    """The BLAS path (taken under a patched sys.platform) gives the full symmetric a.T @ a."""
+    monkeypatch.setattr(sys, "platform", platform)
+    a, b = arrays
+    gram = _blas.crossprod(a)
+    np.testing.assert_allclose(gram, a.T @ a, rtol=1e-12, atol=1e-12)
+    assert np.array_equal(gram, gram.T)
+    np.testing.assert_allclose(_blas.crossprod(a, b), a.T @ b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(_blas.crossprod(a[:, :1]), a[:, :1].T @ a[:, :1], rtol=1e-12)
+
+
+def test_blas_path_does_not_modify_inputs(arrays, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    a, b = arrays
+    a0, b0 = a.copy(), b.copy()
+    _blas.crossprod(a, b)
+    _blas.crossprod(a)
+    assert np.array_equal(a, a0) and np.array_equal(b, b0)
