@@ -141,7 +141,7 @@ def _loss_and_grad(theta, Phi, y_index, n_classes, alpha):
     """Unchecked objective and gradient (the optimiser's inner loop)."""
     losses, delta = cross_entropy_and_grad(Phi @ theta.reshape(Phi.shape[1], n_classes), y_index)
     value = np.sum(losses) + 0.5 * alpha * theta @ theta
-    grad = (Phi.T @ delta).ravel() + alpha * theta  # delta = Pi - Y
+    grad = crossprod(Phi, delta).ravel() + alpha * theta  # delta = Pi - Y
     return float(value), grad
 
 
