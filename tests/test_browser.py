@@ -123,6 +123,10 @@ WAIT_FOR_WIDGETS = """(widgetView) => document.querySelectorAll(widgetView).leng
 
 
 RUN_AXE = """async () => {
+  // Colours are read after the transitions (opened dropdowns fade in) have finished.
+  const transitions = document.getAnimations().filter((a) => a instanceof CSSTransition);
+  await Promise.race([Promise.all(transitions.map((a) => a.finished)),
+                      new Promise((done) => setTimeout(done, 3000))]);
   const started = performance.now();
   // preload: false, or axe fetches every stylesheet again to read its rules, which Chromium
   // refuses for file:// pages (and only css-orientation-lock would use them).
