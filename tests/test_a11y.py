@@ -88,9 +88,11 @@ def test_fix_html():
         'title="Search" aria-label="Search" data-bs-placement="bottom">\n'
         '<button class="btn btn-sm pst-navbar-icon search-button search-button__button" '
         'title="Search" aria-label="Search">\n'
-        '<i class="theme-switch fa-solid fa-moon   fa-lg" data-mode="dark"  title="Dark"></i>\n')
+        '<i class="theme-switch fa-solid fa-moon   fa-lg" data-mode="dark"  title="Dark"></i>\n'
+        '<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar">\n')
     fixed, count = a11y.fix_html(page)
-    assert count == 4
+    assert count == 5
+    assert 'bd-sidebar" role="navigation" aria-label="Book">' in fixed
     assert 'role="listitem"' in fixed and "doc-biblioentry" not in fixed
     assert "<summary>" in fixed
     assert fixed.count('aria-label="Search"') == 1  # the icon-only button keeps its name

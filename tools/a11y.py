@@ -16,7 +16,9 @@ each point):
   which leaves the list without items); the "Show code cell source" toggles lose an
   ``aria-label`` that hid their visible text; the theme's search field loses an ``aria-label``
   ("Search") shorter than its visible text ("Search Ctrl+K"); the colour-mode icons lose the
-  ``title`` that Font Awesome turns into a name the button's label does not contain.
+  ``title`` that Font Awesome turns into a name the button's label does not contain; the
+  primary sidebar becomes a navigation landmark, so that the book's title in it belongs to one
+  (axe-core's "region", moderate: the one violation left otherwise).
 * **CSS and a script** (``tools/static/a11y.css``, ``tools/static/a11y.js``): links with 4.5:1
   contrast on the tinted boxes of exercises and proofs; long inline code and API signatures that
   wrap at 375 pixels; figures on a white background in dark mode; scrollable tables and
@@ -200,6 +202,9 @@ HTML_FIXES = (
      "the search field is named by its visible text"),
     (re.compile(r'(<i class="theme-switch [^"]*" data-mode="\w+") +title="[^"]*"'), r"\1",
      "colour-mode icons are decoration; the button is named 'Color mode'"),
+    (re.compile(r'(<div id="pst-primary-sidebar" class="bd-sidebar-primary bd-sidebar")>'),
+     r'\1 role="navigation" aria-label="Book">',
+     "the sidebar (the book's title, search, contents) is a landmark"),
 )
 
 
