@@ -25,8 +25,8 @@ each point):
   equations reachable by keyboard; names for the sliders and alt text for the images of the
   embedded widgets, which exist only once the page has run.
 
-Loaded through ``sphinx.local_extensions`` in _config.yml (``tools/static`` is already in
-``html_static_path``).
+Loaded through ``sphinx.local_extensions`` in _config.yml (``tools/static`` is in the book's
+``html_static_path``; an HTML build configured without it gets it added).
 """
 
 from __future__ import annotations
@@ -228,7 +228,21 @@ def fix_built_pages(app: Sphinx, exception: Exception | None) -> None:
             page.write_text(fixed, encoding="utf-8")
 
 
+STATIC = Path(__file__).resolve().parent / "static"
+"""Where a11y.css and a11y.js live (``tools/static``, in the book's ``html_static_path``)."""
+
+
+def add_static_path(app: Sphinx) -> None:
+    """``builder-inited``: serve :data:`STATIC` in an HTML build whose configuration lacks it."""
+    if app.builder.format != "html":
+        return
+    paths = {(Path(app.confdir) / p).resolve() for p in app.config.html_static_path}
+    if STATIC not in paths:
+        app.config.html_static_path.append(str(STATIC))
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("builder-inited", add_static_path)
     app.connect("doctree-resolved", set_alt_texts)
     app.connect("build-finished", fix_built_pages)
     app.add_css_file("a11y.css")
