@@ -86,6 +86,11 @@ EMSE_DEPENDS = ["numpy", "scipy", "scikit-learn", "matplotlib", "threadpoolctl",
 """Lock dependencies of the emse wheel: ipywidgets too, since emse.widgets imports it inside a
 function, where Pyodide's import scan does not see it."""
 
+PRELOAD = ["micropip", "ssl", "sqlite3", "comm", "jedi", "ipython", "emse", "myst-nb"]
+"""Packages Pyodide loads, in parallel, while the kernel starts: what the kernel would install
+one by one at start (jupyterlite-pyodide-kernel's list, less its own wheels) and what every
+chapter imports in its first cell (emse, with numpy, scipy, scikit-learn, matplotlib)."""
+
 CORE_FILES = ("pyodide.js", "pyodide.mjs", "pyodide.asm.js", "pyodide.asm.wasm",
               "python_stdlib.zip", "package.json")
 
@@ -313,7 +318,8 @@ def stage(cache: Path, stage_dir: Path) -> dict:
                                                    encoding="utf-8")
     for name in LAB_EXTENSIONS:
         shutil.copytree(labextension(name), stage_dir / "extensions" / name)
-    kernel = {"disablePyPIFallback": True, "pyodideUrl": "./static/pyodide/pyodide.js"}
+    kernel = {"disablePyPIFallback": True, "pyodideUrl": "./static/pyodide/pyodide.js",
+              "loadPyodideOptions": {"packages": PRELOAD}}
     (stage_dir / "jupyter-lite.json").write_text(json.dumps({
         "jupyter-lite-schema-version": 0,
         "jupyter-config-data": {
