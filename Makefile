@@ -36,7 +36,7 @@ NODE_READY := node_modules/.package-lock.json
 ASSETS := _assets/.stamp
 
 .PHONY: help book book-student assignments test lint unit notebooks lab execute bench clean \
-	distclean assets browser pdf tex lite
+	distclean assets browser pdf tex lite lite-check
 
 help:
 	@echo "make book      build the HTML book into _build/html (executes every chapter)"
@@ -48,6 +48,7 @@ help:
 	@echo "make assets    install (npm ci) and stage the book's offline browser assets"
 	@echo "make browser   optional: install Debian's chromium for the browser tests (root)"
 	@echo "make lite      the in-browser edition (JupyterLite, Pyodide) into _build/html/lite"
+	@echo "make lite-check  run every chapter in the in-browser edition, headless (about 10 min)"
 	@echo "make pdf       the print edition, one PDF: _build/latex/emse-book.pdf (runs make tex)"
 	@echo "make tex       install Debian's TeX packages for make pdf and its test (root)"
 	@echo "make book-student  the student edition, without solutions, into _build/student"
@@ -120,7 +121,8 @@ pdf: $(SETUP) tex
 # The in-browser edition (tools/lite_edition.py): a JupyterLite site beside the HTML book in which
 # every chapter runs on Pyodide with nothing installed and nothing fetched from another host.
 # The registry packages it ships are downloaded once into $(LITE_CACHE) (about 80 MB); the build
-# itself needs no network (a few seconds). tests/test_lite.py runs every chapter in it.
+# itself needs no network (a few seconds). tests/test_lite.py runs the first chapter in it under
+# make test, and every chapter under make lite-check (about 10 minutes).
 LITE_CACHE := $(VENV)/lite-cache
 LITE := _build/html/lite/jupyter-lite.json
 LITE_SOURCES := tools/lite_edition.py $(wildcard tools/lite/*/*.py) $(wildcard book/0*.ipynb) \
@@ -134,6 +136,9 @@ $(LITE): $(SETUP) $(NODE_READY) $(LITE_CACHE)/.stamp $(LITE_SOURCES)
 	$(BIN)/python tools/lite_edition.py build --cache $(LITE_CACHE) --output $(@D)
 
 lite: $(LITE)
+
+lite-check: $(SETUP) $(ASSETS) $(LITE)
+	EMSE_LITE_CHAPTERS=all $(BIN)/python -m pytest -s tests/test_lite.py
 
 book: $(SETUP) $(ASSETS)
 	@echo "Building the book into _build/html: every chapter changed since the last build is \
@@ -149,7 +154,9 @@ book-student: $(SETUP) $(ASSETS)
 assignments: $(SETUP)
 	$(BIN)/python tools/assignments.py build --output _build/assignments
 
-test: lint unit notebooks
+# unit and notebooks are independent: run side by side on two cores (their output interleaves).
+test: lint
+	$(MAKE) -j2 unit notebooks
 
 lint: $(SETUP)
 	$(BIN)/ruff check .

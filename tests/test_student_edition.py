@@ -297,7 +297,9 @@ def test_student_config(tmp_path):
     student = student_edition.student_config(config, root=tmp_path, execute="off")
     assert student["title"] == "T (student edition)"
     assert student["execute"]["execute_notebooks"] == "off"
-    assert student["sphinx"]["config"] == {"numfig": True, "hide_solutions": True}
+    # no "Run in the browser" button: the in-browser edition holds the solutions
+    assert student["sphinx"]["config"] == {"numfig": True, "hide_solutions": True,
+                                           "lite_launch_button": False}
     assert student["sphinx"]["local_extensions"]["ext"] == str((tmp_path / "tools").resolve())
     assert Path(student["sphinx"]["local_extensions"]["student_edition"]).is_dir()
     assert config["execute"]["execute_notebooks"] == "cache"  # input untouched

@@ -90,7 +90,8 @@ def student_config(config: dict[str, Any], *, root: Path | str | None = None,
     return derive_config(
         config, root=root if root is not None else Path.cwd(), execute=execute,
         title=f"{config.get('title', 'Book')} (student edition)",
-        sphinx_config={"hide_solutions": True}, extensions={"student_edition": folder})
+        sphinx_config={"hide_solutions": True, "lite_launch_button": False},
+        extensions={"student_edition": folder})
 
 
 def build_student_edition(root: Path | str = ".", output: Path | str = "_build/student", *,
