@@ -297,9 +297,13 @@ def test_student_config(tmp_path):
     student = student_edition.student_config(config, root=tmp_path, execute="off")
     assert student["title"] == "T (student edition)"
     assert student["execute"]["execute_notebooks"] == "off"
-    # no "Run in the browser" button: the in-browser edition holds the solutions
-    assert student["sphinx"]["config"] == {"numfig": True, "hide_solutions": True,
-                                           "lite_launch_button": False}
+    assert student["sphinx"]["config"] == {"numfig": True, "hide_solutions": True}
+    # with the launch button's extension loaded, the button is switched off (the in-browser
+    # edition holds the solutions)
+    config["sphinx"]["local_extensions"]["lite_launch"] = "tools"
+    launching = student_edition.student_config(config, root=tmp_path, execute="off")
+    assert launching["sphinx"]["config"]["lite_launch_button"] is False
+    del config["sphinx"]["local_extensions"]["lite_launch"]
     assert student["sphinx"]["local_extensions"]["ext"] == str((tmp_path / "tools").resolve())
     assert Path(student["sphinx"]["local_extensions"]["student_edition"]).is_dir()
     assert config["execute"]["execute_notebooks"] == "cache"  # input untouched

@@ -87,11 +87,14 @@ def student_config(config: dict[str, Any], *, root: Path | str | None = None,
         ``hide_solutions`` on, and this module loaded as a local extension.
     """
     folder = Path(extension_dir) if extension_dir is not None else Path(__file__).parent
+    sphinx_config = {"hide_solutions": True}
+    if "lite_launch" in config.get("sphinx", {}).get("local_extensions", {}):
+        # no "Run in the browser" button: the in-browser edition holds the solutions
+        sphinx_config["lite_launch_button"] = False
     return derive_config(
         config, root=root if root is not None else Path.cwd(), execute=execute,
         title=f"{config.get('title', 'Book')} (student edition)",
-        sphinx_config={"hide_solutions": True, "lite_launch_button": False},
-        extensions={"student_edition": folder})
+        sphinx_config=sphinx_config, extensions={"student_edition": folder})
 
 
 def build_student_edition(root: Path | str = ".", output: Path | str = "_build/student", *,
