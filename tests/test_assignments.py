@@ -511,3 +511,40 @@ def test_ungradable_notebook_scores_zero_with_a_note(built, tmp_path):
     grade = assignments.grade_submission(broken, item.autograder)
     assert grade.total == 0.0 and grade.possible == 7.0 and "JSON" in grade.error
     assert "could not be graded" in assignments.feedback_text(grade, item.name)
+
+
+def _failing_runs(messages):
+    """A stand-in for ``assignments._run`` that raises each message in turn, then succeeds."""
+    calls = []
+
+    def run(args, cwd=None):
+        calls.append(args)
+        if len(calls) <= len(messages):
+            raise RuntimeError(f"otter run failed with exit code 1:\n{messages[len(calls) - 1]}")
+    return run, calls
+
+
+def test_a_kernel_that_never_started_is_started_again(monkeypatch, tmp_path):
+    """A kernel that dies before kernel_info is the machine's failure: otter runs again."""
+    run, calls = _failing_runs(["RuntimeError: Kernel died before replying to kernel_info"])
+    monkeypatch.setattr(assignments, "_run", run)
+    assignments._run_otter(tmp_path / "a.ipynb", tmp_path / "a.zip", tmp_path)
+    assert len(calls) == 2
+
+
+def test_a_kernel_that_never_starts_fails_after_the_last_attempt(monkeypatch, tmp_path):
+    message = "RuntimeError: Kernel died before replying to kernel_info"
+    run, calls = _failing_runs([message] * assignments.KERNEL_START_ATTEMPTS)
+    monkeypatch.setattr(assignments, "_run", run)
+    with pytest.raises(RuntimeError, match="kernel_info"):
+        assignments._run_otter(tmp_path / "a.ipynb", tmp_path / "a.zip", tmp_path)
+    assert len(calls) == assignments.KERNEL_START_ATTEMPTS
+
+
+def test_a_submission_that_fails_is_not_run_again(monkeypatch, tmp_path):
+    """Any other failure belongs to the submission: graded once, never retried."""
+    run, calls = _failing_runs(["NotJSONError: Notebook does not appear to be JSON"])
+    monkeypatch.setattr(assignments, "_run", run)
+    with pytest.raises(RuntimeError, match="JSON"):
+        assignments._run_otter(tmp_path / "a.ipynb", tmp_path / "a.zip", tmp_path)
+    assert len(calls) == 1

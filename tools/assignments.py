@@ -290,6 +290,28 @@ def _max_scores(autograder: Path) -> dict[str, float]:
     return dict(sorted(scores.items()))
 
 
+# A kernel that dies before it answers ``kernel_info`` never ran the submission: two kernels
+# started at the same moment by different processes can pick the same free port. That is the
+# grading machine's failure, not the student's, so it is retried; any other failure is final.
+KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info",
+                         "Kernel didn't respond in")
+KERNEL_START_ATTEMPTS = 3
+
+
+def _run_otter(submission: Path, autograder: Path, output_dir: Path) -> None:
+    """``otter run`` one submission, starting its kernel afresh if the kernel never came up."""
+    args = [_otter(), "run", "--no-logo", "--pickle-results", "-a", str(autograder),
+            "-o", str(output_dir), str(submission)]
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            _run(args, cwd=output_dir)
+            return
+        except RuntimeError as error:
+            if attempt == KERNEL_START_ATTEMPTS or not any(
+                    failure in str(error) for failure in KERNEL_START_FAILURES):
+                raise
+
+
 def grade_submission(submission: Path | str, autograder: Path | str) -> Grade:
     """Grade one notebook with ``otter run`` against an autograder zip (offline, no Docker).
 
@@ -305,8 +327,7 @@ def grade_submission(submission: Path | str, autograder: Path | str) -> Grade:
     grade.scores = dict.fromkeys(grade.max_scores, 0.0)
     with tempfile.TemporaryDirectory(prefix="otter-run-") as tmp:
         try:
-            _run([_otter(), "run", "--no-logo", "--pickle-results", "-a", str(autograder),
-                  "-o", tmp, str(submission)], cwd=Path(tmp))
+            _run_otter(submission, autograder, Path(tmp))
         except RuntimeError as error:
             grade.error = str(error).strip().splitlines()[-1]
             return grade
