@@ -54,13 +54,15 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from scipy import linalg, optimize
+from scipy import linalg
 from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._blas import crossprod
+from ._lbfgs import minimize_preconditioned
 from ._validation import check_indices, check_model_data, check_parameters, encode_labels
 from .baselines import remove_newton
 from .protocol import ProtocolMixin, _check_weights
@@ -239,18 +241,22 @@ class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
         rng = np.random.default_rng(None if self.random_state is None
                                     else (self.random_state, self.n_trainings_))
         self.noise_ = self.sigma * rng.standard_normal((X.shape[1], n_classes))
-        res = optimize.minimize(
-            self._objective, np.zeros(X.shape[1] * n_classes), args=(X, signs), jac=True,
-            method="L-BFGS-B", options={"maxiter": self.max_iter,
-                                        "gtol": self.tol * (1 + X.shape[0]),
-                                        "ftol": 10 * np.finfo(float).eps})
-        self.coef_ = res.x.reshape(n_classes, -1).T
-        self.hessian_ = self._class_hessians(res.x, X)
+        # theta is flattened class by class; the preconditioner works on (features, classes),
+        # where the Hessian at zero is (X^T X / 4 + alpha I) for every binary model
+        def objective(W):
+            value, grad = self._objective(W.reshape(-1, n_classes).T.ravel(), X, signs)
+            return value, grad.reshape(n_classes, -1).T.ravel()
+
+        W, self.n_iter_ = minimize_preconditioned(
+            objective, (X.shape[1], n_classes), crossprod(X), curvature=0.25,
+            alpha=float(self.alpha), max_iter=self.max_iter, gtol=self.tol * (1 + X.shape[0]))
+        theta = W.reshape(-1, n_classes).T.ravel()
+        self.coef_ = theta.reshape(n_classes, -1).T
+        self.hessian_ = self._class_hessians(theta, X)
         self.n_samples_fit_ = X.shape[0]
-        self.n_iter_ = int(res.nit)
         self.data_norm_ = float(np.linalg.norm(X, 2))
         self.n_trainings_ += 1
-        residual = self._objective(res.x, X, signs)[1].reshape(n_classes, -1)
+        residual = self._objective(theta, X, signs)[1].reshape(n_classes, -1)
         self.residual_bound_ = np.linalg.norm(residual, axis=1)
         self.budget_ = self._budget()
         return self
@@ -276,7 +282,7 @@ class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
         W = theta.reshape(self._n_models(), -1).T  # (p, K)
         margins = signs * (X @ W)
         value = -np.sum(log_expit(margins))
-        grad = -X.T @ (signs * expit(-margins))  # d/dz log(1 + e^{-z}) = -sigmoid(-z)
+        grad = -crossprod(X, signs * expit(-margins))  # d/dz log(1 + e^{-z}) = -sigmoid(-z)
         if penalised:
             value += 0.5 * self.alpha * np.sum(W**2)
             grad = grad + self.alpha * W
@@ -289,7 +295,8 @@ class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
         """H_k = sum_i l''(z_ik) x_i x_i^T (+ alpha I), of shape (K, p, p)."""
         Z = X @ theta.reshape(self._n_models(), -1).T
         curvature = expit(Z) * expit(-Z)  # l'' is the same for both signs
-        hessians = np.einsum("ik,ia,ib->kab", curvature, X, X)
+        hessians = np.stack([crossprod(X, curvature[:, k, None] * X)
+                             for k in range(curvature.shape[1])])
         if penalised:
             hessians += self.alpha * np.eye(X.shape[1])
         return hessians

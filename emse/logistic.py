@@ -31,11 +31,11 @@ checks.
 from __future__ import annotations
 
 import copy
+from functools import partial
 from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from scipy import optimize
 from scipy.special import logsumexp, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval
@@ -43,6 +43,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._blas import crossprod
+from ._lbfgs import minimize_preconditioned
 from ._validation import (
     check_features,
     check_model_data,
@@ -268,17 +269,15 @@ class SoftmaxRegression(ProtocolMixin, ClassifierMixin, BaseEstimator):
         y_index = encode_labels(self.classes_, y, "y")
         Phi = self.design_matrix(X)
         n_classes = self.classes_.size
-        theta0 = np.zeros(Phi.shape[1] * n_classes)
-        res = optimize.minimize(
-            _loss_and_grad, theta0, args=(Phi, y_index, n_classes, float(self.alpha)),
-            jac=True, method="L-BFGS-B",
-            options={"maxiter": self.max_iter, "gtol": self.tol * (1 + X.shape[0]),
-                     "ftol": 10 * np.finfo(float).eps},
-        )
-        self.coef_ = res.x.reshape(Phi.shape[1], n_classes)
-        self.hessian_ = _hessian(res.x, Phi, n_classes, float(self.alpha))
+        alpha = float(self.alpha)
+        # the Hessian at zero is (Phi^T Phi / K + alpha I) on the class contrasts
+        theta, self.n_iter_ = minimize_preconditioned(
+            partial(_loss_and_grad, Phi=Phi, y_index=y_index, n_classes=n_classes, alpha=alpha),
+            (Phi.shape[1], n_classes), crossprod(Phi), curvature=1.0 / n_classes, alpha=alpha,
+            max_iter=self.max_iter, gtol=self.tol * (1 + X.shape[0]))
+        self.coef_ = theta.reshape(Phi.shape[1], n_classes)
+        self.hessian_ = _hessian(theta, Phi, n_classes, alpha)
         self.n_samples_fit_ = X.shape[0]
-        self.n_iter_ = int(res.nit)
         return self
 
     def design_matrix(self, X) -> np.ndarray:
