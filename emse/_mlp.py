@@ -21,6 +21,8 @@ from itertools import pairwise
 import numpy as np
 from scipy import special
 
+from ._blas import crossprod, matmul
+
 #: Nothing here is public: the estimators of :mod:`emse.neural` are the interface.
 __all__: list[str] = []
 
@@ -61,9 +63,9 @@ def forward(layers, X: np.ndarray, activation: str):
     """Forward pass: the activations a_0 = X, ..., a_{L-1} and the linear output z."""
     activations = [X]
     for W, b in layers[:-1]:
-        activations.append(activate(activations[-1] @ W + b, activation))
+        activations.append(activate(matmul(activations[-1], W) + b, activation))
     W, b = layers[-1]
-    return activations, activations[-1] @ W + b
+    return activations, matmul(activations[-1], W) + b
 
 
 def backward(layers, activations, delta: np.ndarray, activation: str) -> np.ndarray:
@@ -72,9 +74,9 @@ def backward(layers, activations, delta: np.ndarray, activation: str) -> np.ndar
     for k in range(len(layers) - 1, -1, -1):
         # layers[k] = (W_l, c_l) with l = k + 1 in the book's notation; delta is Delta_l
         grads.append(delta.sum(axis=0))                  # d/dc_l = 1^T Delta_l
-        grads.append((activations[k].T @ delta).ravel())  # d/dW_l = a_{l-1}^T Delta_l
+        grads.append(crossprod(activations[k], delta).ravel())  # d/dW_l = a_{l-1}^T Delta_l
         if k > 0:  # Delta_{l-1} = (Delta_l W_l^T) * psi'(pre-activation of layer l-1)
-            delta = (delta @ layers[k][0].T) * slope(activations[k], activation)
+            delta = matmul(delta, layers[k][0].T) * slope(activations[k], activation)
     return np.concatenate(grads[::-1])
 
 
@@ -111,7 +113,7 @@ def hidden_forward(layers, X: np.ndarray, activation: str, layer: int):
     a_{layer+1}, the last of which is that hidden layer's output."""
     activations = [X]
     for W, b in layers[:layer + 1]:
-        activations.append(activate(activations[-1] @ W + b, activation))
+        activations.append(activate(matmul(activations[-1], W) + b, activation))
     return activations
 
 

@@ -61,7 +61,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._blas import crossprod
+from ._blas import crossprod, matmul
 from ._lbfgs import minimize_preconditioned
 from ._validation import check_indices, check_model_data, check_parameters, encode_labels
 from .baselines import remove_newton
@@ -280,7 +280,7 @@ class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
     def _objective(self, theta, X, signs, *, perturbed=True, penalised=True):
         """Sum over classes of J_k (loss, penalty and noise as asked) and its gradient."""
         W = theta.reshape(self._n_models(), -1).T  # (p, K)
-        margins = signs * (X @ W)
+        margins = signs * matmul(X, W)
         value = -np.sum(log_expit(margins))
         grad = -crossprod(X, signs * expit(-margins))  # d/dz log(1 + e^{-z}) = -sigmoid(-z)
         if penalised:
@@ -293,7 +293,7 @@ class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
 
     def _class_hessians(self, theta, X, *, penalised=True) -> np.ndarray:
         """H_k = sum_i l''(z_ik) x_i x_i^T (+ alpha I), of shape (K, p, p)."""
-        Z = X @ theta.reshape(self._n_models(), -1).T
+        Z = matmul(X, theta.reshape(self._n_models(), -1).T)
         curvature = expit(Z) * expit(-Z)  # l'' is the same for both signs
         hessians = np.stack([crossprod(X, curvature[:, k, None] * X)
                              for k in range(curvature.shape[1])])

@@ -42,7 +42,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._blas import crossprod
+from ._blas import crossprod, matmul
 from ._lbfgs import minimize_preconditioned
 from ._validation import (
     check_features,
@@ -104,7 +104,7 @@ def softmax_per_example_loss(theta, Phi, y_index, n_classes: int) -> np.ndarray:
         Non-negative losses.
     """
     theta, Phi, y_index = _check_problem(theta, Phi, y_index, n_classes)
-    return cross_entropy_and_grad(Phi @ theta.reshape(Phi.shape[1], n_classes), y_index)[0]
+    return cross_entropy_and_grad(matmul(Phi, theta.reshape(Phi.shape[1], n_classes)), y_index)[0]
 
 
 def softmax_loss_and_grad(theta, Phi, y_index, n_classes: int, alpha: float = 0.0):
@@ -140,7 +140,8 @@ def softmax_loss_and_grad(theta, Phi, y_index, n_classes: int, alpha: float = 0.
 
 def _loss_and_grad(theta, Phi, y_index, n_classes, alpha):
     """Unchecked objective and gradient (the optimiser's inner loop)."""
-    losses, delta = cross_entropy_and_grad(Phi @ theta.reshape(Phi.shape[1], n_classes), y_index)
+    losses, delta = cross_entropy_and_grad(matmul(Phi, theta.reshape(Phi.shape[1], n_classes)),
+                                           y_index)
     value = np.sum(losses) + 0.5 * alpha * theta @ theta
     grad = crossprod(Phi, delta).ravel() + alpha * theta  # delta = Pi - Y
     return float(value), grad
@@ -176,7 +177,7 @@ def softmax_hessian(theta, Phi, n_classes: int, alpha: float = 0.0) -> np.ndarra
 
 def _hessian(theta, Phi, n_classes, alpha):
     n, p = Phi.shape
-    probs = softmax(Phi @ theta.reshape(p, n_classes), axis=1)
+    probs = softmax(matmul(Phi, theta.reshape(p, n_classes)), axis=1)
     # - sum_i (pi_i kron phi_i)(pi_i kron phi_i)^T, with rows V_i[a K + k] = phi_ia pi_ik
     V = (Phi[:, :, None] * probs[:, None, :]).reshape(n, p * n_classes)
     hessian = -crossprod(V)
@@ -362,11 +363,12 @@ class SoftmaxRegression(ProtocolMixin, ClassifierMixin, BaseEstimator):
 
         def losses_and_vjp(theta):
             theta = self._theta(theta)
-            losses, delta = cross_entropy_and_grad(Phi @ theta.reshape(Phi.shape[1], n_classes),
-                                                   y_index)  # delta = Pi - Y
+            losses, delta = cross_entropy_and_grad(
+                matmul(Phi, theta.reshape(Phi.shape[1], n_classes)), y_index)  # delta = Pi - Y
 
             def vjp(weights):
-                return (Phi.T @ (_check_weights(weights, losses.size)[:, None] * delta)).ravel()
+                weighted = _check_weights(weights, losses.size)[:, None] * delta
+                return crossprod(Phi, weighted).ravel()
 
             return losses, vjp
 

@@ -41,3 +41,30 @@ def test_blas_path_does_not_modify_inputs(arrays, monkeypatch):
     _blas.crossprod(a, b)
     _blas.crossprod(a)
     assert np.array_equal(a, a0) and np.array_equal(b, b0)
+
+
+@pytest.mark.parametrize("platform", ["linux", "emscripten"])
+def test_matmul_matches_the_product_on_every_platform(arrays, monkeypatch, platform):
+    monkeypatch.setattr(sys, "platform", platform)
+    a, b = arrays
+    weights = np.random.default_rng(1).standard_normal((7, 5))
+    product = _blas.matmul(a, weights)
+    np.testing.assert_allclose(product, a @ weights, rtol=1e-12, atol=1e-12)
+    assert product.flags.c_contiguous
+    np.testing.assert_allclose(_blas.matmul(b.T, a), b.T @ a, rtol=1e-12, atol=1e-12)
+    assert _blas.crossprod(a, b).flags.c_contiguous
+
+
+def test_native_matmul_is_numpy_exactly(arrays):
+    a, _ = arrays
+    weights = np.random.default_rng(1).standard_normal((7, 5))
+    assert np.array_equal(_blas.matmul(a, weights), a @ weights)
+
+
+def test_matmul_does_not_modify_inputs(arrays, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    a, _ = arrays
+    weights = np.random.default_rng(1).standard_normal((7, 5))
+    a0, w0 = a.copy(), weights.copy()
+    _blas.matmul(a, weights)
+    assert np.array_equal(a, a0) and np.array_equal(weights, w0)
