@@ -54,7 +54,7 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-from scipy import linalg
+from scipy import linalg, optimize
 from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -62,7 +62,6 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._blas import crossprod, matmul
-from ._lbfgs import minimize_preconditioned
 from ._validation import check_indices, check_model_data, check_parameters, encode_labels
 from .baselines import remove_newton
 from .protocol import ProtocolMixin, _check_weights
@@ -241,16 +240,12 @@ class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
         rng = np.random.default_rng(None if self.random_state is None
                                     else (self.random_state, self.n_trainings_))
         self.noise_ = self.sigma * rng.standard_normal((X.shape[1], n_classes))
-        # theta is flattened class by class; the preconditioner works on (features, classes),
-        # where the Hessian at zero is (X^T X / 4 + alpha I) for every binary model
-        def objective(W):
-            value, grad = self._objective(W.reshape(-1, n_classes).T.ravel(), X, signs)
-            return value, grad.reshape(n_classes, -1).T.ravel()
-
-        W, self.n_iter_ = minimize_preconditioned(
-            objective, (X.shape[1], n_classes), crossprod(X), curvature=0.25,
-            alpha=float(self.alpha), max_iter=self.max_iter, gtol=self.tol * (1 + X.shape[0]))
-        theta = W.reshape(-1, n_classes).T.ravel()
+        res = optimize.minimize(
+            self._objective, np.zeros(X.shape[1] * n_classes), args=(X, signs), jac=True,
+            method="L-BFGS-B", options={"maxiter": self.max_iter,
+                                        "gtol": self.tol * (1 + X.shape[0]),
+                                        "ftol": 10 * np.finfo(float).eps})
+        theta, self.n_iter_ = res.x, int(res.nit)
         self.coef_ = theta.reshape(n_classes, -1).T
         self.hessian_ = self._class_hessians(theta, X)
         self.n_samples_fit_ = X.shape[0]
