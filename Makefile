@@ -192,6 +192,7 @@ bench: $(SETUP) $(ASSETS)
 	PYTHONPATH=tools $(BIN)/python bench/bench_core.py
 	PYTHONPATH=tools $(BIN)/python bench/bench_book.py
 	PYTHONPATH=tools $(BIN)/python bench/bench_removal.py
+	$(BIN)/python bench/bench_softmax.py
 
 clean:
 	rm -rf _build _assets .pytest_cache .hypothesis .ruff_cache
