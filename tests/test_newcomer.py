@@ -261,7 +261,10 @@ def test_make_installs_the_jupyter_settings_and_formats_executed_chapters(tmp_pa
     execute = _make("-n", "execute", f"VENV={venv}").stdout
     assert "tools/notebook_format.py book/01-what-is-unlearning.ipynb" in execute
     settings = json.loads((ROOT / "tools" / "jupyter" / "overrides.json").read_text())
-    assert settings == {"@jupyter-widgets/jupyterlab-manager:plugin": {"saveState": False}}
+    assert settings["@jupyter-widgets/jupyterlab-manager:plugin"] == {"saveState": False}
+    # a student's JupyterLab asks no news host and shows no news pop-up (the book runs offline)
+    assert settings["@jupyterlab/apputils-extension:notification"] == {
+        "checkForUpdates": False, "fetchNews": "false"}
 
 
 # --- no kernel warning -------------------------------------------------------------------------
