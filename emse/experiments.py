@@ -40,7 +40,7 @@ from .baselines import retrain
 from .datasets import Split
 from .metrics import METRIC_NAMES, evaluate, exponential_r2, fair_r2, r2
 from .models import PolynomialRegressor
-from .objectives import critical_mu, emse_sigma_objective, sigma_curvature_bound
+from .objectives import critical_mu, emse_sigma_curvature_bound, emse_sigma_objective
 from .optim import gradient_descent
 from .tables import Table
 from .unlearn import UnboundedObjectiveError, UnlearningResult, unlearn
@@ -355,10 +355,9 @@ def descent_path(model, split: Split, n_iter: int, *, sigma: float | None = None
     Phi_w, Phi_u = model.design_matrix(split.X_wanted), model.design_matrix(split.X_unwanted)
     objective = emse_sigma_objective(Phi_w, split.y_wanted, Phi_u, split.y_unwanted, sigma)
     # The step of unlearn(..., method="gd"): 1/L for the curvature bound L of EMSE_sigma.
-    curvature = (2.0 * np.linalg.norm(Phi_w, 2) ** 2
-                 + sigma_curvature_bound(sigma) * np.linalg.norm(Phi_u, 2) ** 2)
+    step = 1.0 / emse_sigma_curvature_bound(Phi_w, Phi_u, sigma)
     iterates = [model.flat_coef()]
-    result = gradient_descent(objective, iterates[0], learning_rate=1.0 / curvature,
+    result = gradient_descent(objective, iterates[0], learning_rate=step,
                               max_iter=n_iter,
                               callback=lambda theta: iterates.append(theta.copy()))
     kept = range(0, len(iterates), every)

@@ -56,6 +56,7 @@ __all__ = [
     "emse_mu_residual_grad",
     "emse_mu_value_and_grad",
     "emse_sigma",
+    "emse_sigma_curvature_bound",
     "emse_sigma_objective",
     "emse_sigma_residual_grad",
     "emse_sigma_value_and_grad",
@@ -475,6 +476,38 @@ def sigma_curvature_bound(sigma: float, lam: float = 1.0) -> float:
     density = _density(r, sigma)
     second = -2.0 * lam * density / (1 - density) * (1 - r**2 / (sigma**2 * (1 - density)))
     return float(np.max(np.abs(second)))
+
+
+def emse_sigma_curvature_bound(Phi_wanted, Phi_unwanted, sigma: float,
+                               lam: float = 1.0) -> float:
+    r"""A bound :math:`L` on the curvature of EMSE_σ in θ, for the step :math:`1/L`.
+
+    .. math::
+
+        L = 2\lVert\Phi_w\rVert_2^2 + \max_r |g''(r)|\,\lVert\Phi_u\rVert_2^2 ,
+
+    with :math:`g` the unwanted term (:func:`sigma_curvature_bound`): the Hessian is
+    :math:`2\Phi_w^\top\Phi_w - \Phi_u^\top \mathrm{diag}(g''(r_u))\Phi_u`, whose norm is
+    at most :math:`L`. Gradient descent with step :math:`1/L` cannot overshoot; it is the
+    default step of :func:`emse.unlearn` with ``method="gd"``.
+
+    Parameters
+    ----------
+    Phi_wanted, Phi_unwanted : array-like of shape (n_w, p), (n_u, p)
+        Design rows of the wanted and unwanted data.
+    sigma : float
+        Scale, ``> 1/sqrt(2*pi)``.
+    lam : float, default=1.0
+        Weight of the unwanted term, ``>= 0``.
+
+    Returns
+    -------
+    bound : float
+    """
+    Phi_w = check_features(Phi_wanted, "Phi_wanted")
+    Phi_u = check_features(Phi_unwanted, "Phi_unwanted", n_features=Phi_w.shape[1])
+    return float(2.0 * linalg.norm(Phi_w, 2) ** 2
+                 + sigma_curvature_bound(sigma, lam) * linalg.norm(Phi_u, 2) ** 2)
 
 
 def resolve_learning_rate(learning_rate, model, weighted_inputs) -> float:

@@ -23,8 +23,8 @@ from .objectives import (
     critical_mu,
     emse_mu_hessian,
     emse_mu_objective,
+    emse_sigma_curvature_bound,
     emse_sigma_objective,
-    sigma_curvature_bound,
 )
 from .optim import UnlearningResult, minimize, result_of  # UnlearningResult: re-exported
 
@@ -181,8 +181,7 @@ def unlearn(
         curvature = float(linalg.eigvalsh(hessian)[-1])
     else:
         fun = emse_sigma_objective(Phi_w, y_w, Phi_u, y_u, sigma, lam)
-        curvature = (2.0 * linalg.norm(Phi_w, 2) ** 2
-                     + sigma_curvature_bound(sigma, lam) * linalg.norm(Phi_u, 2) ** 2)
+        curvature = emse_sigma_curvature_bound(Phi_w, Phi_u, sigma, lam)
 
     if method == "newton":
         # Closed form: 2(A_w - mu A_u) theta = 2(Phi_w^T y_w / n_w - mu Phi_u^T y_u / n_u).

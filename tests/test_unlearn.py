@@ -16,7 +16,11 @@ from emse import (
     unlearn,
 )
 from emse.baselines import retrain
-from emse.objectives import emse_sigma_value_and_grad, sigma_curvature_bound
+from emse.objectives import (
+    emse_sigma_curvature_bound,
+    emse_sigma_value_and_grad,
+    sigma_curvature_bound,
+)
 from emse.unlearn import check_unlearning_options
 
 
@@ -87,8 +91,11 @@ def test_history_decreases_for_gd_with_default_step(model, split):
 def test_default_gd_step_is_below_two_over_curvature(model, split):
     """The curvature bound really bounds the Hessian: check along random directions."""
     Phi_w, Phi_u = model.design_matrix(split.X_wanted), model.design_matrix(split.X_unwanted)
-    bound = (2 * np.linalg.norm(Phi_w, 2) ** 2
-             + sigma_curvature_bound(1.0) * np.linalg.norm(Phi_u, 2) ** 2)
+    bound = emse_sigma_curvature_bound(Phi_w, Phi_u, 1.0)
+    assert bound == pytest.approx(2 * np.linalg.norm(Phi_w, 2) ** 2
+                                  + sigma_curvature_bound(1.0) * np.linalg.norm(Phi_u, 2) ** 2)
+    with pytest.raises(ValueError, match="Phi_unwanted"):
+        emse_sigma_curvature_bound(Phi_w, Phi_u[:, :-1], 1.0)
     rng = np.random.default_rng(0)
     theta = model.coef_
     for _ in range(20):
