@@ -36,7 +36,7 @@ NODE_READY := node_modules/.package-lock.json
 ASSETS := _assets/.stamp
 
 .PHONY: help book book-student assignments test lint unit notebooks lab execute bench clean \
-	distclean assets browser pdf tex lite lite-check
+	distclean assets browser pdf tex lite lite-check lite-chapters-1 lite-chapters-2
 
 help:
 	@echo "make book      build the HTML book into _build/html (executes every chapter)"
@@ -48,7 +48,7 @@ help:
 	@echo "make assets    install (npm ci) and stage the book's offline browser assets"
 	@echo "make browser   optional: install Debian's chromium for the browser tests (root)"
 	@echo "make lite      the in-browser edition (JupyterLite, Pyodide) into _build/html/lite"
-	@echo "make lite-check  run every chapter in the in-browser edition, headless (about 10 min)"
+	@echo "make lite-check  run every chapter in the in-browser edition, headless (about 8 min)"
 	@echo "make pdf       the print edition, one PDF: _build/latex/emse-book.pdf (runs make tex)"
 	@echo "make tex       install Debian's TeX packages for make pdf and its test (root)"
 	@echo "make book-student  the student edition, without solutions, into _build/student"
@@ -121,8 +121,8 @@ pdf: $(SETUP) tex
 # The in-browser edition (tools/lite_edition.py): a JupyterLite site beside the HTML book in which
 # every chapter runs on Pyodide with nothing installed and nothing fetched from another host.
 # The registry packages it ships are downloaded once into $(LITE_CACHE) (about 80 MB); the build
-# itself needs no network (a few seconds). tests/test_lite.py runs the first chapter in it under
-# make test, and every chapter under make lite-check (about 10 minutes).
+# itself needs no network (a few seconds). tests/test_lite.py runs every chapter in it: make test
+# in two halves of about equal time beside its other jobs, make lite-check all at once.
 LITE_CACHE := $(VENV)/lite-cache
 LITE := _build/html/lite/jupyter-lite.json
 LITE_SOURCES := tools/lite_edition.py $(wildcard tools/lite/*/*.py) $(wildcard book/0*.ipynb) \
@@ -140,6 +140,14 @@ lite: $(LITE)
 lite-check: $(SETUP) $(ASSETS) $(LITE)
 	EMSE_LITE_CHAPTERS=all $(BIN)/python -m pytest -s tests/test_lite.py
 
+# The chapters (by number) in the two halves make test runs side by side, each about four
+# minutes in the browser on this project's 2-core machine; lite-chapters-1 has the longest.
+LITE_HALVES := 05,04,02,01 06,07,03
+
+lite-chapters-1 lite-chapters-2: lite-chapters-%: $(SETUP) $(LITE)
+	EMSE_LITE_CHAPTERS=$(word $*,$(LITE_HALVES)) $(BIN)/python -m pytest -p no:cacheprovider \
+		tests/test_lite.py -k chapter_runs_in_browser
+
 book: $(SETUP) $(ASSETS)
 	@echo "Building the book into _build/html: every chapter changed since the last build is \
 	executed first ($(words $(CHAPTERS)) chapters, a few minutes from scratch on 2 cores)..."
@@ -154,19 +162,21 @@ book-student: $(SETUP) $(ASSETS)
 assignments: $(SETUP)
 	$(BIN)/python tools/assignments.py build --output _build/assignments
 
-# unit and notebooks are independent: run side by side on two cores (their output interleaves).
+# unit, notebooks and the two halves of the chapters in the browser are independent: two at a
+# time on two cores, longest first (their output interleaves).
 test: lint
-	$(MAKE) -j2 unit notebooks
+	$(MAKE) -j2 unit lite-chapters-1 lite-chapters-2 notebooks
 
 lint: $(SETUP)
 	$(BIN)/ruff check .
 
 # Unit tests, doctests, the book build test (tests/test_book_build.py) and the browser checks
 # of that build (tests/test_browser.py, screenshots in _build/screenshots/; skipped without an
-# installed Chromium, see `make browser`), and every chapter run in the in-browser edition
-# (tests/test_lite.py, on the `make lite` site). The quick loop: pytest -m "not integration".
+# installed Chromium, see `make browser`), and the build of the in-browser edition
+# (tests/test_lite.py, on the `make lite` site; its chapters run in lite-chapters-1 and -2).
+# The quick loop: pytest -m "not integration".
 unit: $(SETUP) $(ASSETS) $(LITE)
-	$(BIN)/python -m pytest --doctest-modules emse tests
+	EMSE_LITE_CHAPTERS=none $(BIN)/python -m pytest --doctest-modules emse tests
 
 # Strict nbval: every committed output must match a fresh run (volatile text is sanitised).
 notebooks: $(SETUP)
