@@ -63,7 +63,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._blas import crossprod, matmul
 from ._validation import check_indices, check_model_data, check_parameters, encode_labels
-from .baselines import remove_newton
+from .baselines import _solve_spd
 from .protocol import ProtocolMixin, _check_weights
 
 __all__ = ["CertifiedClassifier", "noise_scale_factor"]
@@ -368,7 +368,7 @@ class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
         keep[indices] = False
         if np.unique(self.y_[keep]).size < self.classes_.size:
             raise ValueError("indices must leave at least one point of every class.")
-        new = remove_newton(self, self.X_[indices], self.y_[indices])
+        new = self._newton_removal(self.X_[indices], self.y_[indices])
         new.X_, new.y_ = self.X_[keep], self.y_[keep]
         new.n_deleted_ = self.n_deleted_ + indices.size
         step = (new.flat_coef() - self.flat_coef()).reshape(self._n_models(), -1)
@@ -380,6 +380,25 @@ class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
         if np.max(new.residual_bound_) > new.budget_:
             new.hessian_ = None
             return new._train()
+        return new
+
+    def _newton_removal(self, X_remove, y_remove) -> CertifiedClassifier:
+        """:func:`emse.baselines.remove_newton`, one binary model at a time.
+
+        The Hessian is block diagonal (the binary models share no parameter), so the step
+        solves K systems of size p instead of one of size p K: the same step, K^2 times cheaper.
+        """
+        self.training_hessian()
+        X_r, signs = self._data(X_remove, y_remove)
+        theta = self.flat_coef()
+        # the removed points' summed loss gradient, without penalty or noise, class by class
+        grad = self._objective(theta, X_r, signs, perturbed=False, penalised=False)[1]
+        hessians = self.hessian_ - self._class_hessians(theta, X_r, penalised=False)
+        step = np.concatenate([_solve_spd(hessian, g) for hessian, g in
+                               zip(hessians, grad.reshape(self._n_models(), -1), strict=True)])
+        new = self.with_coef(theta + step)
+        new.hessian_ = hessians
+        new.n_samples_fit_ = self.n_samples_fit_ - X_r.shape[0]
         return new
 
     # --- the model protocol (emse.protocol) ------------------------------------------------

@@ -208,6 +208,10 @@ class SoftmaxRegression(ProtocolMixin, ClassifierMixin, BaseEstimator):
         Largest number of L-BFGS iterations.
     tol : float, default=1e-8
         Stop when the gradient's largest entry is at most ``tol`` times ``1 + n``.
+    store_hessian : bool, default=True
+        Whether :meth:`fit` stores the Hessian, which Newton removal needs. Computing it costs
+        :math:`O(n p^2 K^2)`, as much as the fit itself on the digits; a model that will only be
+        retrained or predicted with can skip it (as scikit-learn's ``store_covariance``).
 
     Attributes
     ----------
@@ -216,7 +220,8 @@ class SoftmaxRegression(ProtocolMixin, ClassifierMixin, BaseEstimator):
     classes_ : ndarray of shape (K,)
         Class labels.
     hessian_ : ndarray of shape ((n_features + 1) K, (n_features + 1) K) or None
-        Hessian of the training objective at ``coef_``; ``None`` after :meth:`with_coef`.
+        Hessian of the training objective at ``coef_``; ``None`` after :meth:`with_coef`, or
+        when ``store_hessian`` is False.
     n_samples_fit_ : int
         Number of training samples.
     n_iter_ : int
@@ -238,13 +243,15 @@ class SoftmaxRegression(ProtocolMixin, ClassifierMixin, BaseEstimator):
         "classes": ["array-like", None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "store_hessian": ["boolean"],
     }
 
-    def __init__(self, alpha=1.0, *, classes=None, max_iter=1000, tol=1e-8):
+    def __init__(self, alpha=1.0, *, classes=None, max_iter=1000, tol=1e-8, store_hessian=True):
         self.alpha = alpha
         self.classes = classes
         self.max_iter = max_iter
         self.tol = tol
+        self.store_hessian = store_hessian
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
@@ -277,7 +284,7 @@ class SoftmaxRegression(ProtocolMixin, ClassifierMixin, BaseEstimator):
             n_classes, Phi, curvature=1.0 / n_classes, alpha=alpha, intercept=True,
             max_iter=self.max_iter, gtol=self.tol * (1 + X.shape[0]))
         self.coef_ = theta.reshape(Phi.shape[1], n_classes)
-        self.hessian_ = _hessian(theta, Phi, n_classes, alpha)
+        self.hessian_ = _hessian(theta, Phi, n_classes, alpha) if self.store_hessian else None
         self.n_samples_fit_ = X.shape[0]
         return self
 
@@ -388,7 +395,8 @@ class SoftmaxRegression(ProtocolMixin, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         if getattr(self, "hessian_", None) is None:
             raise ValueError("model must be a SoftmaxRegression fit carrying hessian_; its "
-                             "coefficients were set by with_coef.")
+                             "coefficients were set by with_coef, or it was fitted with "
+                             "store_hessian=False.")
         return self.hessian_
 
     def downdate(self, X_remove, y_remove, coef) -> SoftmaxRegression:

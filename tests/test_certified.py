@@ -100,8 +100,12 @@ def test_without_noise_and_budget_it_is_the_newton_step(data):
         grad_removed = -(X[removed].T @ (s[removed] / (1.0 + np.exp(s[removed] * z[removed]))))
         np.testing.assert_allclose(deleted.coef_[:, k], w + np.linalg.solve(hessian, grad_removed),
                                    rtol=1e-10, atol=1e-12)
+    # delete solves one system per binary model; remove_newton one of the whole block diagonal
     newton = baselines.remove_newton(plain, X[removed], y[removed])
-    np.testing.assert_allclose(deleted.coef_, newton.coef_)
+    np.testing.assert_allclose(deleted.coef_, newton.coef_, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(deleted.training_hessian(), newton.training_hessian(),
+                               rtol=1e-12, atol=1e-12)
+    assert deleted.n_samples_fit_ == newton.n_samples_fit_ == y.size - removed.size
     assert plain.guarantee_ is None
 
 

@@ -8,6 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from emse.baselines import remove_newton
 from emse.logistic import (
     SoftmaxRegression,
     softmax_hessian,
@@ -90,6 +91,15 @@ def test_stored_hessian_and_gradient_at_the_fit(blobs):
     assert_allclose(model.hessian_, softmax_hessian(theta, _with_ones(X), 3, 1.0))
     assert np.max(np.abs(softmax_loss_and_grad(theta, _with_ones(X), y, 3, 1.0)[1])) < 1e-7
     assert model.n_samples_fit_ == X.shape[0]
+
+
+def test_without_the_stored_hessian_the_fit_is_the_same_and_newton_refuses(blobs):
+    X, y = blobs
+    full = SoftmaxRegression(alpha=1.0).fit(X, y)
+    lean = SoftmaxRegression(alpha=1.0, store_hessian=False).fit(X, y)
+    assert lean.hessian_ is None and np.array_equal(lean.coef_, full.coef_)
+    with pytest.raises(ValueError, match="store_hessian=False"):
+        remove_newton(lean, X[:2], y[:2])
 
 
 def test_fixed_classes_keep_the_shape(blobs):
