@@ -166,8 +166,10 @@ assignments: $(SETUP)
 
 # unit, notebooks and the two halves of the chapters in the browser are independent: two at a
 # time on two cores, in this order (their output interleaves).
+# nbval runs at a lower priority there: its cells have no time budget, the chapters in the
+# browser do (the first half starts beside it).
 test: lint
-	$(MAKE) -j2 notebooks lite-chapters-1 unit lite-chapters-2
+	$(MAKE) -j2 notebooks lite-chapters-1 unit lite-chapters-2 NOTEBOOKS_NICE="nice -n 10"
 
 lint: $(SETUP)
 	$(BIN)/ruff check .
@@ -182,7 +184,7 @@ unit: $(SETUP) $(ASSETS) $(LITE)
 
 # Strict nbval: every committed output must match a fresh run (volatile text is sanitised).
 notebooks: $(SETUP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) \
+	$(NOTEBOOKS_NICE) $(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) \
 		--nbval-cell-timeout=300 -p no:cacheprovider $(CHAPTERS)
 
 # --allow-root where make runs as root (containers): JupyterLab refuses root without it.
