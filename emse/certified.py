@@ -396,10 +396,7 @@ class CertifiedClassifier(ProtocolMixin, ClassifierMixin, BaseEstimator):
         hessians = self.hessian_ - self._class_hessians(theta, X_r, penalised=False)
         step = np.concatenate([_solve_spd(hessian, g) for hessian, g in
                                zip(hessians, grad.reshape(self._n_models(), -1), strict=True)])
-        new = self.with_coef(theta + step)
-        new.hessian_ = hessians
-        new.n_samples_fit_ = self.n_samples_fit_ - X_r.shape[0]
-        return new
+        return self.downdate(X_remove, y_remove, theta + step)
 
     # --- the model protocol (emse.protocol) ------------------------------------------------
 

@@ -281,7 +281,7 @@ class SoftmaxRegression(ProtocolMixin, ClassifierMixin, BaseEstimator):
         # the Hessian at zero is (Phi^T Phi / K + alpha I) on the class contrasts
         theta, self.n_iter_ = minimize_preconditioned(
             partial(_loss_and_grad, Phi=Phi, y_index=y_index, n_classes=n_classes, alpha=alpha),
-            n_classes, Phi, curvature=1.0 / n_classes, alpha=alpha, intercept=True,
+            n_classes, Phi, curvature=1.0 / n_classes, alpha=alpha,
             max_iter=self.max_iter, gtol=self.tol * (1 + X.shape[0]))
         self.coef_ = theta.reshape(Phi.shape[1], n_classes)
         self.hessian_ = _hessian(theta, Phi, n_classes, alpha) if self.store_hessian else None
